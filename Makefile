@@ -1,0 +1,134 @@
+# hrprof: one front door.
+#
+#   make            build the daemon/CLI into build/ (build/asan/ with SAN=1)
+#   make deps       install the Debian packages hrprof and its tests need
+#   make demo       profile the bundled demo workload, write a pprof file, print the top
+#   make check      unit + integration tests, normal and ASan/UBSan builds
+#   make bench      overhead next to `perf record -g` (not part of check)
+#   make format     clang-format the userspace sources
+#
+# Quiet unless V=1.
+
+BUILD_ROOT := build
+ifeq ($(SAN),1)
+O := $(BUILD_ROOT)/asan
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
+else
+O := $(BUILD_ROOT)/release
+SANFLAGS :=
+endif
+
+CC ?= gcc
+PROTOC_C ?= protoc-c
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow \
+	  -Wno-unused-parameter -D_GNU_SOURCE -DHRPROF_VERSION='"$(VERSION)"' \
+	  -Iinclude -Iuserspace -I$(O)/gen $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS := -lelf -ldw -lprotobuf-c -luring -lzstd -lz -lcurl -lstdc++ -lpthread
+
+ifeq ($(V),1)
+Q :=
+msg = @true
+else
+Q := @
+msg = @printf '  %-7s %s\n' $(1) $(2)
+endif
+
+PROTO_SRC := userspace/proto/profile.proto
+PROTO_C := $(O)/gen/profile.pb-c.c
+PROTO_H := $(O)/gen/profile.pb-c.h
+
+SRCS := $(wildcard userspace/*.c)
+OBJS := $(patsubst userspace/%.c,$(O)/obj/%.o,$(SRCS)) $(O)/obj/profile.pb-c.o
+LIB_OBJS := $(filter-out $(O)/obj/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
+
+WORKLOAD_DIR := $(BUILD_ROOT)/workloads
+
+.PHONY: all deps deps-check demo check check-release check-asan bench clean format \
+	format-check workloads unit-tests kmod
+
+all: $(O)/hrprof
+
+$(O)/hrprof: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(O)/obj/%.o: userspace/%.c $(PROTO_H) | $(O)/obj
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(O)/obj/profile.pb-c.o: $(PROTO_C) | $(O)/obj
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(filter-out -Wextra -Wshadow,$(CFLAGS)) -c -o $@ $<
+
+$(PROTO_C) $(PROTO_H): $(PROTO_SRC) | $(O)/gen
+	$(call msg,PROTOC,$<)
+	$(Q)$(PROTOC_C) --proto_path=userspace/proto --c_out=$(O)/gen $(notdir $<)
+
+$(O)/obj $(O)/gen $(O)/tests:
+	$(Q)mkdir -p $@
+
+unit-tests: $(UNIT_BINS)
+
+$(O)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(O)/tests
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+# Workloads are built with frame pointers; tests/workloads/Makefile knows the variants.
+workloads:
+	$(Q)$(MAKE) --no-print-directory -C tests/workloads OUT=$(abspath $(WORKLOAD_DIR)) Q=$(Q)
+
+-include $(OBJS:.o=.d)
+
+# Debian packages: the build, then the tests (go tool pprof decodes profiles).
+DEB_BUILD := gcc make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev libprotobuf-c-dev \
+	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev binutils
+DEB_TEST := golang-go linux-perf python3 clang-format
+
+deps:
+	@echo "installing: $(DEB_BUILD) $(DEB_TEST)"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEB_BUILD) $(DEB_TEST)
+
+# Runs `make deps` only when a package is missing.
+deps-check:
+	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	done); \
+	if [ -n "$$missing" ]; then \
+		echo "missing packages: $$missing"; \
+		[ "$$(id -u)" = 0 ] || { echo "run as root (sudo make ...) to install them"; exit 1; }; \
+		$(MAKE) --no-print-directory deps; \
+	fi
+
+demo: deps-check
+	$(Q)$(MAKE) --no-print-directory all workloads
+	$(Q)tests/demo.sh $(O)/hrprof $(WORKLOAD_DIR)
+
+check: deps-check
+	$(Q)$(MAKE) --no-print-directory format-check
+	$(Q)$(MAKE) --no-print-directory all unit-tests workloads
+	$(Q)$(MAKE) --no-print-directory SAN=1 all unit-tests
+	$(Q)tests/run.sh $(BUILD_ROOT)
+
+bench: deps-check
+	$(Q)$(MAKE) --no-print-directory all workloads
+	$(Q)tests/bench/bench.sh $(O)/hrprof $(WORKLOAD_DIR)
+
+FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h include/*.h tests/unit/*.c tests/unit/*.h \
+		tests/workloads/*.c)
+
+format:
+	$(Q)clang-format -i $(FORMAT_FILES)
+
+format-check:
+	$(Q)clang-format --dry-run -Werror $(FORMAT_FILES) || \
+		{ echo "clang-format: run 'make format'"; exit 1; }
+
+clean:
+	$(Q)rm -rf $(BUILD_ROOT)

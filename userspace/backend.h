@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A sample source. Each backend (perf_event today, the kernel module next)
+ * turns what its kernel side produces into hrprof_records and process
+ * events, and hands them to the same callbacks, so everything downstream is
+ * shared.
+ */
+#ifndef HRPROF_BACKEND_H
+#define HRPROF_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hrprof.h"
+#include "options.h"
+
+struct backend_events {
+	void *ctx;
+	void (*sample)(void *ctx, const struct hrprof_record *rec);
+	void (*lost)(void *ctx, uint64_t count);
+	void (*mmap)(void *ctx, uint32_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
+		     uint64_t dev, uint64_t ino, const char *path);
+	void (*comm)(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec);
+	void (*fork)(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid);
+	void (*exit)(void *ctx, uint32_t pid, uint32_t tid);
+};
+
+struct backend_stats {
+	uint64_t samples;
+	uint64_t lost;
+	uint64_t throttled;
+	uint64_t bad_records;
+};
+
+struct backend;
+
+struct backend_ops {
+	const char *name;
+	/* Opens the source for opts' target (pid: the wrapped child or -p PID).
+	 * Prints its own diagnostics; returns -errno. */
+	int (*open)(struct backend **out, const struct options *opts, int pid,
+		    const struct backend_events *ev);
+	/* The fds to watch for readiness. */
+	size_t (*fds)(struct backend *b, const int **fds);
+	/* Delivers everything the source holds now. */
+	void (*drain)(struct backend *b);
+	/* Stops sampling (the rings stay readable). */
+	void (*stop)(struct backend *b);
+	void (*stats)(struct backend *b, struct backend_stats *st);
+	/* True when kernel frames are being collected. */
+	bool (*kernel_frames)(struct backend *b);
+	void (*free)(struct backend *b);
+};
+
+extern const struct backend_ops backend_perf;
+
+#endif

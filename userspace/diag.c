@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "log.h"
+
+static long read_long(const char *path, long dflt)
+{
+	long v = dflt;
+	FILE *f = fopen(path, "re");
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = dflt;
+		fclose(f);
+	}
+	return v;
+}
+
+/* A field of /proc/self/status ("Seccomp:", "CapEff:"), or dflt. */
+static unsigned long long status_field(const char *name, int base, unsigned long long dflt)
+{
+	char line[256];
+	size_t n = strlen(name);
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return dflt;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, n)) {
+			dflt = strtoull(line + n, NULL, base);
+			break;
+		}
+	}
+	fclose(f);
+	return dflt;
+}
+
+static bool has_cap(unsigned long long caps, int cap)
+{
+	return caps & (1ULL << cap);
+}
+
+void diag_perf_refused(int err, const struct options *opts)
+{
+	long paranoid = read_long("/proc/sys/kernel/perf_event_paranoid", 2);
+	unsigned long long caps = status_field("CapEff:", 16, 0);
+	unsigned long long seccomp = status_field("Seccomp:", 10, 0);
+	bool perfmon = has_cap(caps, CAP_PERFMON) || has_cap(caps, CAP_SYS_ADMIN);
+
+	switch (-err) {
+	case EACCES:
+	case EPERM:
+		if (seccomp)
+			log_error("perf_event_open refused (%s): a seccomp filter blocks it "
+				  "(Seccomp: %llu; in a container, allow perf_event_open in the "
+				  "runtime's seccomp profile)",
+				  strerror(-err), seccomp);
+		else if (!perfmon)
+			log_error("perf_event_open refused (%s): perf_event_paranoid is %ld and "
+				  "hrprof lacks CAP_PERFMON/CAP_SYS_ADMIN; run it as root, grant "
+				  "CAP_PERFMON, or: echo 1 | sudo tee "
+				  "/proc/sys/kernel/perf_event_paranoid",
+				  strerror(-err), paranoid);
+		else
+			log_error("perf_event_open refused (%s) although hrprof has CAP_PERFMON "
+				  "(perf_event_paranoid %ld): a container runtime or LSM forbids "
+				  "it",
+				  strerror(-err), paranoid);
+		break;
+	case ENOENT:
+	case EOPNOTSUPP:
+	case ENODEV:
+		log_error("perf_event_open: event '%s' is not supported here (%s)%s",
+			  event_name(opts->event), strerror(-err),
+			  opts->event == EVENT_CYCLES
+				  ? "; no hardware PMU (a VM?): use -e cpu-clock"
+				  : "");
+		break;
+	case EMFILE:
+	case ENFILE:
+		log_error("perf_event_open: out of file descriptors (%s); raise 'ulimit -n'",
+			  strerror(-err));
+		break;
+	case EINVAL:
+		log_error("perf_event_open: invalid settings (%s): frequency %u Hz may exceed "
+			  "kernel.perf_event_max_sample_rate (%ld)",
+			  strerror(-err), opts->frequency,
+			  read_long("/proc/sys/kernel/perf_event_max_sample_rate", 0));
+		break;
+	case ESRCH:
+		log_error("perf_event_open: the target process is gone");
+		break;
+	default:
+		log_error("perf_event_open failed: %s", strerror(-err));
+		break;
+	}
+}
+
+void diag_mmap_refused(int err, size_t bytes)
+{
+	struct rlimit rl = {0};
+	unsigned long long caps = status_field("CapEff:", 16, 0);
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	log_error("cannot map a %zu KiB perf ring (%s): locked memory is limited: "
+		  "'ulimit -l' is %llu KiB, kernel.perf_event_mlock_kb is %ld, CAP_IPC_LOCK %s; "
+		  "raise 'ulimit -l', grant CAP_IPC_LOCK, or lower -F",
+		  bytes / 1024, strerror(-err),
+		  rl.rlim_cur == RLIM_INFINITY ? 0ULL : (unsigned long long)rl.rlim_cur / 1024,
+		  read_long("/proc/sys/kernel/perf_event_mlock_kb", 0),
+		  has_cap(caps, CAP_IPC_LOCK) ? "held" : "missing");
+}
+
+void diag_no_samples(const struct options *opts)
+{
+	log_warn("No CPU time reported: the target %s, or it ran too briefly for %u Hz "
+		 "(try a higher -F)",
+		 opts->mode == TARGET_GLOBAL ? "host was idle" : "was idle (sleeping or waiting)",
+		 opts->frequency);
+}

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "diag.h"
+#include "export.h"
+#include "log.h"
+#include "pprof.h"
+
+static void snap_proc__free(struct snap_proc *sp)
+{
+	if (!sp)
+		return;
+	for (size_t i = 0; i < sp->nmaps; i++)
+		mapping__put(sp->maps[i]);
+	free(sp->maps);
+	jitmap__put(sp->jit);
+	free(sp);
+}
+
+static struct snap_proc *snap_proc__new(const struct proc *p)
+{
+	struct snap_proc *sp = calloc(1, sizeof(*sp));
+
+	if (!sp)
+		return NULL;
+	sp->pid = p->pid;
+	sp->nspid = p->nspid;
+	memcpy(sp->comm, p->comm, sizeof(sp->comm));
+	memcpy(sp->exe, p->exe, sizeof(sp->exe));
+	if (p->nmaps) {
+		sp->maps = malloc(p->nmaps * sizeof(*sp->maps));
+		if (!sp->maps) {
+			free(sp);
+			return NULL;
+		}
+		for (size_t i = 0; i < p->nmaps; i++)
+			sp->maps[i] = mapping__get(p->maps[i]);
+		sp->nmaps = p->nmaps;
+	}
+	sp->jit = jitmap__get(p->jit);
+	return sp;
+}
+
+void snapshot__free(struct snapshot *s)
+{
+	if (!s)
+		return;
+	u32map__for_each(&s->procs, i) snap_proc__free(s->procs.vals[i]);
+	u32map__for_each(&s->threads, i) free(s->threads.vals[i]);
+	u32map__fini(&s->procs);
+	u32map__fini(&s->threads);
+	stack_table__free(s->stacks);
+	free(s);
+}
+
+struct snapshot *snapshot__new(struct stack_table *stacks, struct proc_table *procs)
+{
+	struct snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->stacks = stacks;
+	for (size_t i = 0; i < stack_table__len(stacks); i++) {
+		const struct stack *st = stack_table__at(stacks, i);
+		struct proc *p;
+
+		if (!u32map__find(&s->procs, st->pid) && (p = proc_table__find(procs, st->pid))) {
+			struct snap_proc *sp = snap_proc__new(p);
+
+			if (!sp || u32map__put(&s->procs, st->pid, sp)) {
+				snap_proc__free(sp);
+				goto err;
+			}
+		}
+		if (!u32map__find(&s->threads, st->tid)) {
+			struct thread *th = proc_table__thread(procs, st->pid, st->tid);
+			char *name = calloc(1, 16);
+
+			if (!name)
+				goto err;
+			if (th)
+				memcpy(name, th->comm, 16);
+			if (u32map__put(&s->threads, st->tid, name)) {
+				free(name);
+				goto err;
+			}
+		}
+	}
+	return s;
+err:
+	s->stacks = NULL;
+	snapshot__free(s);
+	return NULL;
+}
+
+/* ---- files ---- */
+
+struct file_exporter {
+	struct exporter e;
+	char *dir;
+	char *service;
+	int pid;
+};
+
+static int file_export(struct exporter *e, const struct export_item *item)
+{
+	struct file_exporter *fe = (struct file_exporter *)e;
+	time_t secs = (time_t)(item->snap->start_ns / 1000000000);
+	unsigned int ms = (unsigned int)(item->snap->start_ns / 1000000 % 1000);
+	char stamp[32], path[PATH_MAX];
+	struct tm tm;
+	int err;
+
+	gmtime_r(&secs, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
+	if (fe->pid > 0)
+		snprintf(path, sizeof(path), "%s/%s.%03uZ_%s_%d.pb.gz", fe->dir, stamp, ms,
+			 fe->service, fe->pid);
+	else
+		snprintf(path, sizeof(path), "%s/%s.%03uZ_%s_global.pb.gz", fe->dir, stamp, ms,
+			 fe->service);
+	err = pprof__write_file(item->pprof, path);
+	if (err) {
+		log_error("cannot write profile %s: %s", path, strerror(-err));
+		return err;
+	}
+	log_info("wrote %s (%" PRIu64 " samples)", path, item->samples);
+	return 0;
+}
+
+static void file_free(struct exporter *e)
+{
+	struct file_exporter *fe = (struct file_exporter *)e;
+
+	if (!fe)
+		return;
+	free(fe->dir);
+	free(fe->service);
+	free(fe);
+}
+
+/* Keeps file names to one path component: '/' and control characters become '_'. */
+static char *sanitize(const char *s)
+{
+	char *out = strdup(s);
+
+	for (char *c = out; c && *c; c++) {
+		if (*c == '/' || (unsigned char)*c < 0x20)
+			*c = '_';
+	}
+	return out;
+}
+
+struct exporter *file_exporter__new(const char *dir, const char *service, int pid)
+{
+	struct file_exporter *fe = calloc(1, sizeof(*fe));
+
+	if (!fe)
+		return NULL;
+	fe->e.name = "file";
+	fe->e.export = file_export;
+	fe->e.free = file_free;
+	fe->dir = strdup(dir);
+	fe->service = sanitize(service);
+	fe->pid = pid;
+	if (!fe->dir || !fe->service) {
+		file_free(&fe->e);
+		return NULL;
+	}
+	return &fe->e;
+}
+
+/* ---- the thread ---- */
+
+struct export_thread {
+	pthread_t thread;
+	pthread_mutex_t lock; /* covers queue, done */
+	pthread_cond_t cond;
+	struct snapshot **queue;
+	size_t qlen, qcap;
+	bool done;
+	const struct options *opts;
+	struct exporter *exporters;
+	struct symbolizer *sy;
+	struct export_stats stats; /* the thread's own until joined */
+};
+
+static void export_one(struct export_thread *t, struct snapshot *s)
+{
+	struct export_item item = {.snap = s};
+	struct exporter *e;
+
+	item.pprof = profile__build(s, t->sy, t->opts, &item.samples);
+	if (!item.pprof) {
+		t->stats.failed++;
+		return;
+	}
+	log_debug("profile %" PRIu64 ": %" PRIu64 " samples, %zu stacks, %" PRIu64 " lost",
+		  s->seq, item.samples, stack_table__len(s->stacks), s->lost);
+	if (!item.samples) {
+		t->stats.empty++;
+		diag_no_samples(t->opts);
+	}
+	t->stats.samples += item.samples;
+	for (e = t->exporters; e; e = e->next) {
+		if (e->export(e, &item))
+			t->stats.failed++;
+	}
+	t->stats.profiles++;
+	pprof__free(item.pprof);
+	symbolizer__trim(t->sy);
+}
+
+static void *export_main(void *arg)
+{
+	struct export_thread *t = arg;
+
+	pthread_mutex_lock(&t->lock);
+	for (;;) {
+		struct snapshot *s;
+
+		while (!t->qlen && !t->done)
+			pthread_cond_wait(&t->cond, &t->lock);
+		if (!t->qlen)
+			break;
+		s = t->queue[0];
+		memmove(t->queue, t->queue + 1, --t->qlen * sizeof(*t->queue));
+		pthread_mutex_unlock(&t->lock);
+		export_one(t, s);
+		snapshot__free(s);
+		pthread_mutex_lock(&t->lock);
+	}
+	pthread_mutex_unlock(&t->lock);
+	return NULL;
+}
+
+int export_thread__start(struct export_thread **out, const struct options *opts,
+			 struct exporter *exporters)
+{
+	struct export_thread *t = calloc(1, sizeof(*t));
+	int err;
+
+	if (!t)
+		return -ENOMEM;
+	t->opts = opts;
+	t->exporters = exporters;
+	t->sy = symbolizer__new();
+	pthread_mutex_init(&t->lock, NULL);
+	pthread_cond_init(&t->cond, NULL);
+	if (!t->sy) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	err = -pthread_create(&t->thread, NULL, export_main, t);
+	if (err)
+		goto err_free;
+	*out = t;
+	return 0;
+err_free:
+	symbolizer__free(t->sy);
+	free(t);
+	return err;
+}
+
+void export_thread__push(struct export_thread *t, struct snapshot *s)
+{
+	pthread_mutex_lock(&t->lock);
+	if (t->qlen == t->qcap) {
+		size_t cap = t->qcap ? t->qcap * 2 : 8;
+		struct snapshot **q = realloc(t->queue, cap * sizeof(*q));
+
+		if (!q) {
+			pthread_mutex_unlock(&t->lock);
+			log_error("out of memory: profile %" PRIu64 " dropped", s->seq);
+			snapshot__free(s);
+			return;
+		}
+		t->queue = q;
+		t->qcap = cap;
+	}
+	t->queue[t->qlen++] = s;
+	pthread_cond_signal(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void export_thread__finish(struct export_thread *t, struct export_stats *st)
+{
+	struct exporter *e, *next;
+
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->done = true;
+	pthread_cond_signal(&t->cond);
+	pthread_mutex_unlock(&t->lock);
+	pthread_join(t->thread, NULL);
+	if (st)
+		*st = t->stats;
+	for (e = t->exporters; e; e = next) {
+		next = e->next;
+		e->free(e);
+	}
+	symbolizer__free(t->sy);
+	free(t->queue);
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
+	free(t);
+}

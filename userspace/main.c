@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hrprof: a continuous profiler for compiled code.
+ *
+ *   hrprof [options] -- COMMAND...   profile a command
+ *   hrprof -p PID | -g               profile a process, or the whole host
+ *   hrprof report FILE...            print a profile's top functions
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "log.h"
+#include "options.h"
+#include "pprof.h"
+#include "session.h"
+
+#define KMOD_DEVICE "/dev/hrprof"
+
+/* Picks the sample source; returns NULL after a one-line error. */
+static const struct backend_ops *choose_backend(const struct options *opts)
+{
+	bool have_kmod = !access(KMOD_DEVICE, F_OK);
+
+	switch (opts->backend) {
+	case BACKEND_KMOD:
+		fprintf(stderr,
+			"hrprof: --backend kmod: the hrprof kernel module is not %s; use "
+			"--backend perf or auto\n",
+			have_kmod ? "supported by this build" : "loaded (" KMOD_DEVICE " is missing)");
+		return NULL;
+	case BACKEND_AUTO:
+		log_info("backend: perf (%s)", have_kmod ? "the module is not supported by this build"
+							 : KMOD_DEVICE " is missing: the kernel module "
+								       "is not loaded");
+		return &backend_perf;
+	default:
+		log_info("backend: perf (asked for)");
+		return &backend_perf;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const struct backend_ops *ops;
+	struct options opts;
+
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return report_main(argc - 1, argv + 1);
+	if (options_parse(&opts, argc, argv))
+		return EXIT_USAGE;
+	if (opts.show_help) {
+		options_usage(stdout);
+		return 0;
+	}
+	if (opts.show_version) {
+		printf("hrprof %s\n", HRPROF_VERSION);
+		return 0;
+	}
+	log_set_level(opts.log_level);
+	if (opts.show_config)
+		options_print(&opts, stdout);
+	if (!opts.enabled) {
+		if (opts.mode != TARGET_WRAP) {
+			log_notice("profiling disabled (--enable false)");
+			return 0;
+		}
+		execvp(opts.command[0], opts.command);
+		fprintf(stderr, "hrprof: cannot run '%s': %s\n", opts.command[0], strerror(errno));
+		return errno == ENOENT ? 127 : 126;
+	}
+	ops = choose_backend(&opts);
+	if (!ops)
+		return EXIT_USAGE;
+	return session_run(&opts, ops);
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The command line and the environment, resolved into one struct options.
+ * Flags win over environment variables; environment variables win over the
+ * defaults. Names follow ddprof's where they exist.
+ */
+#ifndef HRPROF_OPTIONS_H
+#define HRPROF_OPTIONS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "log.h"
+
+enum target_mode {
+	TARGET_WRAP,   /* hrprof [opts] -- cmd args */
+	TARGET_PID,    /* -p PID */
+	TARGET_GLOBAL, /* -g */
+};
+
+enum backend_kind {
+	BACKEND_AUTO,
+	BACKEND_KMOD,
+	BACKEND_PERF,
+};
+
+enum event_kind {
+	EVENT_CPU_CLOCK, /* software cpu-clock: works everywhere, VMs included */
+	EVENT_CYCLES,	 /* hardware cycles: needs a PMU */
+};
+
+struct options {
+	enum target_mode mode;
+	int pid;		/* TARGET_PID */
+	char **command;		/* TARGET_WRAP: NULL-terminated argv */
+	enum backend_kind backend;
+	enum event_kind event;
+	unsigned int frequency; /* Hz */
+	unsigned int upload_period; /* seconds */
+	unsigned int max_frames;
+	unsigned int maximum_pids;
+	const char *output_dir; /* NULL: no files */
+	const char *service;
+	const char *environment;
+	const char *service_version;
+	const char *tags; /* "k:v,k:v" as given */
+	enum log_level log_level;
+	const char *log_mode;
+	bool show_config;
+	bool show_version;
+	bool show_help;
+	bool enabled;
+};
+
+/* Exit codes. */
+#define EXIT_USAGE 2 /* bad flag or value: nothing was started */
+
+/*
+ * Fills opts from argv and the environment. On a bad value, prints one line to
+ * stderr and returns -EINVAL. Checks that need the system (pid exists, output
+ * directory writable, frequency within the kernel's limit) are done here too,
+ * before anything is started. Returns zero on success.
+ */
+int options_parse(struct options *opts, int argc, char **argv);
+void options_print(const struct options *opts, FILE *out);
+void options_usage(FILE *out);
+const char *event_name(enum event_kind event);
+const char *backend_name(enum backend_kind backend);
+
+#endif

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "proc.h"
+#include "sym.h"
+#include "u32map.h"
+
+struct proc_table {
+	struct u32map procs;   /* pid -> struct proc */
+	struct u32map threads; /* tid -> struct thread */
+	unsigned int max_procs;
+	size_t live;
+	struct proc_stats stats;
+};
+
+struct mapping *mapping__get(struct mapping *m)
+{
+	if (m)
+		__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
+	return m;
+}
+
+void mapping__put(struct mapping *m)
+{
+	if (m && !__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL))
+		free(m);
+}
+
+bool mapping__is_file(const struct mapping *m)
+{
+	return m->path[0] == '/' && strncmp(m->path, "//anon", 6) && strncmp(m->path, "/memfd:", 7);
+}
+
+struct jitmap *jitmap__get(struct jitmap *j)
+{
+	if (j)
+		__atomic_add_fetch(&j->refs, 1, __ATOMIC_RELAXED);
+	return j;
+}
+
+void jitmap__put(struct jitmap *j)
+{
+	if (j && !__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL)) {
+		perfmap__free(j->map);
+		free(j);
+	}
+}
+
+static struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t dev,
+				    uint64_t ino, const char *path)
+{
+	size_t len = strlen(path);
+	struct mapping *m = malloc(sizeof(*m) + len + 1);
+
+	if (!m)
+		return NULL;
+	*m = (struct mapping){.refs = 1, .start = start, .end = end, .pgoff = pgoff,
+			      .dev = dev, .ino = ino};
+	memcpy(m->path, path, len + 1);
+	return m;
+}
+
+struct proc_table *proc_table__new(unsigned int max_procs)
+{
+	struct proc_table *t = calloc(1, sizeof(*t));
+
+	if (t)
+		t->max_procs = max_procs;
+	return t;
+}
+
+static void proc__free(struct proc *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nmaps; i++)
+		mapping__put(p->maps[i]);
+	free(p->maps);
+	jitmap__put(p->jit);
+	free(p);
+}
+
+void proc_table__free(struct proc_table *t)
+{
+	if (!t)
+		return;
+	u32map__for_each(&t->procs, i) proc__free(t->procs.vals[i]);
+	u32map__for_each(&t->threads, i) free(t->threads.vals[i]);
+	u32map__fini(&t->procs);
+	u32map__fini(&t->threads);
+	free(t);
+}
+
+/* Reads a small /proc file into buf, without the trailing newline. */
+static int read_small(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = 0;
+	return 0;
+}
+
+static void set_exe(struct proc *p, const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char tmp[sizeof(p->exe)];
+	char *deleted;
+
+	snprintf(tmp, sizeof(tmp), "%s", base ? base + 1 : path);
+	deleted = strstr(tmp, " (deleted)");
+	if (deleted)
+		*deleted = 0;
+	if (tmp[0])
+		memcpy(p->exe, tmp, sizeof(tmp));
+}
+
+bool maps_parse_line(char *line, uint64_t *start, uint64_t *end, uint64_t *pgoff, uint64_t *dev,
+		     uint64_t *ino, char **path)
+{
+	unsigned int major, minor;
+	char perms[8];
+	int off = 0;
+	char *nl;
+
+	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", start, end,
+		   perms, pgoff, &major, &minor, ino, &off) < 7 ||
+	    !off)
+		return false;
+	if (strlen(perms) < 3 || perms[2] != 'x' || *end <= *start)
+		return false;
+	*dev = makedev(major, minor);
+	*path = line + off;
+	nl = strchr(*path, '\n');
+	if (nl)
+		*nl = 0;
+	if (!**path)
+		*path = "//anon";
+	return true;
+}
+
+/* Reads what the kernel's records would have told us had we been there. */
+static void proc__backfill(struct proc_table *t, struct proc *p)
+{
+	char path[64], buf[512], line[4096];
+	uint64_t start, end, pgoff, dev, ino;
+	char *mpath;
+	FILE *f;
+	ssize_t n;
+
+	p->backfilled = true;
+	t->stats.backfills++;
+	snprintf(path, sizeof(path), "/proc/%u/comm", p->pid);
+	if (!read_small(path, buf, sizeof(p->comm)))
+		memcpy(p->comm, buf, sizeof(p->comm));
+	snprintf(path, sizeof(path), "/proc/%u/exe", p->pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		set_exe(p, buf);
+	}
+	snprintf(path, sizeof(path), "/proc/%u/status", p->pid);
+	f = fopen(path, "re");
+	if (f) {
+		while (fgets(line, sizeof(line), f)) {
+			char *last;
+
+			if (strncmp(line, "NSpid:", 6))
+				continue;
+			last = strrchr(line, '\t');
+			p->nspid = (uint32_t)strtoul(last ? last + 1 : line + 6, NULL, 10);
+			break;
+		}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "/proc/%u/maps", p->pid);
+	f = fopen(path, "re");
+	if (!f) {
+		log_debug("pid %u: cannot read %s: %s", p->pid, path, strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (!maps_parse_line(line, &start, &end, &pgoff, &dev, &ino, &mpath))
+			continue;
+		proc_table__mmap(t, p->pid, start, end - start, pgoff, dev, ino, mpath);
+	}
+	fclose(f);
+	log_debug("pid %u (%s): backfilled %zu executable mappings from /proc", p->pid, p->comm,
+		  p->nmaps);
+}
+
+struct proc *proc_table__find(struct proc_table *t, uint32_t pid)
+{
+	return u32map__find(&t->procs, pid);
+}
+
+static struct proc *proc_table__add(struct proc_table *t, uint32_t pid)
+{
+	struct proc *p;
+
+	if (t->live >= t->max_procs) {
+		t->stats.dropped_pids++;
+		if (t->stats.dropped_pids == 1)
+			log_warn("tracking the maximum of %u processes; samples of further ones "
+				 "are counted under [untracked process] (--maximum_pids)",
+				 t->max_procs);
+		return NULL;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->nspid = pid;
+	if (u32map__put(&t->procs, pid, p)) {
+		free(p);
+		return NULL;
+	}
+	t->live++;
+	return p;
+}
+
+struct proc *proc_table__get(struct proc_table *t, uint32_t pid, bool backfill)
+{
+	struct proc *p = proc_table__find(t, pid);
+
+	if (!p) {
+		p = proc_table__add(t, pid);
+		if (!p)
+			return NULL;
+	}
+	if (backfill && !p->backfilled && !p->exited)
+		proc__backfill(t, p);
+	return p;
+}
+
+struct thread *proc_table__thread(struct proc_table *t, uint32_t pid, uint32_t tid)
+{
+	struct thread *th = u32map__find(&t->threads, tid);
+	char path[64];
+
+	if (th)
+		return th;
+	th = calloc(1, sizeof(*th));
+	if (!th)
+		return NULL;
+	th->tid = tid;
+	th->pid = pid;
+	snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", pid, tid);
+	if (read_small(path, th->comm, sizeof(th->comm))) {
+		struct proc *p = proc_table__find(t, pid);
+
+		if (p)
+			memcpy(th->comm, p->comm, sizeof(th->comm));
+	}
+	if (u32map__put(&t->threads, tid, th)) {
+		free(th);
+		return NULL;
+	}
+	return th;
+}
+
+static int proc__reserve(struct proc *p, size_t n)
+{
+	struct mapping **maps;
+	size_t cap;
+
+	if (p->nmaps + n <= p->maps_cap)
+		return 0;
+	cap = p->maps_cap ? p->maps_cap * 2 : 32;
+	while (cap < p->nmaps + n)
+		cap *= 2;
+	maps = realloc(p->maps, cap * sizeof(*maps));
+	if (!maps)
+		return -ENOMEM;
+	p->maps = maps;
+	p->maps_cap = cap;
+	return 0;
+}
+
+/* Index of the first mapping whose end is above addr. */
+static size_t proc__lower(const struct proc *p, uint64_t addr)
+{
+	size_t lo = 0, hi = p->nmaps;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p->maps[mid]->end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct mapping *proc__find_mapping(const struct proc *p, uint64_t addr)
+{
+	size_t i = proc__lower(p, addr);
+
+	if (i < p->nmaps && p->maps[i]->start <= addr)
+		return p->maps[i];
+	return NULL;
+}
+
+/*
+ * A new mapping replaces whatever it overlaps, as mmap(MAP_FIXED) does. The
+ * pieces of an old mapping left on either side become new mapping objects,
+ * since published ones never change.
+ */
+static int proc__insert(struct proc *p, struct mapping *m)
+{
+	struct mapping *left = NULL, *right = NULL;
+	size_t first, last;
+
+	if (proc__reserve(p, 3))
+		return -ENOMEM;
+	first = proc__lower(p, m->start);
+	last = first;
+	while (last < p->nmaps && p->maps[last]->start < m->end)
+		last++;
+	if (first < last) {
+		struct mapping *a = p->maps[first], *b = p->maps[last - 1];
+
+		if (a->start < m->start)
+			left = mapping__new(a->start, m->start, a->pgoff, a->dev, a->ino, a->path);
+		if (b->end > m->end)
+			right = mapping__new(m->end, b->end, b->pgoff + (m->end - b->start),
+					     b->dev, b->ino, b->path);
+		if ((a->start < m->start && !left) || (b->end > m->end && !right)) {
+			free(left);
+			free(right);
+			return -ENOMEM;
+		}
+		for (size_t i = first; i < last; i++)
+			mapping__put(p->maps[i]);
+	}
+	{
+		size_t add = (left != NULL) + 1 + (right != NULL);
+
+		memmove(&p->maps[first + add], &p->maps[last],
+			(p->nmaps - last) * sizeof(*p->maps));
+		p->nmaps = p->nmaps - (last - first) + add;
+		if (left)
+			p->maps[first++] = left;
+		p->maps[first++] = m;
+		if (right)
+			p->maps[first] = right;
+	}
+	return 0;
+}
+
+void proc_table__mmap(struct proc_table *t, uint32_t pid, uint64_t start, uint64_t len,
+		      uint64_t pgoff, uint64_t dev, uint64_t ino, const char *path)
+{
+	struct proc *p = proc_table__get(t, pid, false);
+	struct mapping *m;
+
+	if (!p || !len || start + len < start)
+		return;
+	t->stats.mmaps++;
+	m = mapping__new(start, start + len, pgoff, dev, ino, path);
+	if (!m)
+		return;
+	if (proc__insert(p, m)) {
+		free(m);
+		return;
+	}
+	if (p->exec_pending && mapping__is_file(m)) {
+		set_exe(p, path);
+		p->exec_pending = false;
+	}
+	if (!p->exe[0] && mapping__is_file(m))
+		set_exe(p, path);
+}
+
+void proc_table__comm(struct proc_table *t, uint32_t pid, uint32_t tid, const char *comm,
+		      bool exec)
+{
+	struct proc *p = proc_table__get(t, pid, false);
+	struct thread *th = proc_table__thread(t, pid, tid);
+
+	if (th)
+		snprintf(th->comm, sizeof(th->comm), "%s", comm);
+	if (!p)
+		return;
+	if (tid == pid || exec)
+		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+	if (exec) {
+		/* A new program: the old address space is gone. */
+		for (size_t i = 0; i < p->nmaps; i++)
+			mapping__put(p->maps[i]);
+		p->nmaps = 0;
+		p->exe[0] = 0;
+		p->exec_pending = true;
+		p->backfilled = true;
+		jitmap__put(p->jit);
+		p->jit = NULL;
+	}
+}
+
+void proc_table__fork(struct proc_table *t, uint32_t pid, uint32_t ppid, uint32_t tid)
+{
+	struct proc *parent, *child;
+	struct thread *th;
+
+	if (pid == ppid) {
+		/* A new thread: its name is its creator's until it sets one. */
+		struct proc *p = proc_table__find(t, pid);
+
+		th = calloc(1, sizeof(*th));
+		if (!th)
+			return;
+		th->tid = tid;
+		th->pid = pid;
+		if (p)
+			memcpy(th->comm, p->comm, sizeof(th->comm));
+		free(u32map__del(&t->threads, tid));
+		if (u32map__put(&t->threads, tid, th))
+			free(th);
+		return;
+	}
+	parent = proc_table__find(t, ppid);
+	child = proc_table__find(t, pid);
+	if (child) {
+		/* A reused pid: forget the old process. */
+		u32map__del(&t->procs, pid);
+		if (!child->exited)
+			t->live--;
+		proc__free(child);
+	}
+	child = proc_table__add(t, pid);
+	if (!child)
+		return;
+	child->backfilled = true;
+	if (parent) {
+		memcpy(child->comm, parent->comm, sizeof(child->comm));
+		memcpy(child->exe, parent->exe, sizeof(child->exe));
+		child->nspid = 0;
+		if (!proc__reserve(child, parent->nmaps)) {
+			for (size_t i = 0; i < parent->nmaps; i++)
+				child->maps[i] = mapping__get(parent->maps[i]);
+			child->nmaps = parent->nmaps;
+		}
+	} else {
+		child->backfilled = false;
+	}
+	th = calloc(1, sizeof(*th));
+	if (th) {
+		th->tid = tid;
+		th->pid = pid;
+		memcpy(th->comm, child->comm, sizeof(th->comm));
+		free(u32map__del(&t->threads, tid));
+		if (u32map__put(&t->threads, tid, th))
+			free(th);
+	}
+}
+
+void proc_table__exit(struct proc_table *t, uint32_t pid, uint32_t tid)
+{
+	struct thread *th = u32map__find(&t->threads, tid);
+	struct proc *p;
+
+	if (th)
+		th->exited = true;
+	if (pid != tid)
+		return;
+	p = proc_table__find(t, pid);
+	if (p && !p->exited) {
+		p->exited = true;
+		t->live--;
+	}
+}
+
+void proc_table__collect(struct proc_table *t)
+{
+	for (size_t i = 0; i < t->threads.cap; i++) {
+		struct thread *th = t->threads.vals[i];
+
+		if (t->threads.keys[i] && th->exited) {
+			u32map__del(&t->threads, th->tid);
+			free(th);
+			i--; /* backward shift may have moved an entry here */
+		}
+	}
+	for (size_t i = 0; i < t->procs.cap; i++) {
+		struct proc *p = t->procs.vals[i];
+
+		if (t->procs.keys[i] && p->exited) {
+			u32map__del(&t->procs, p->pid);
+			proc__free(p);
+			i--;
+		}
+	}
+}
+
+void proc__refresh_jit(struct proc *p, uint64_t now_ns)
+{
+	char path[128];
+	struct jitmap *j;
+	struct perfmap *map;
+
+	if (p->jit_checked_ns && now_ns - p->jit_checked_ns < 1000000000ull)
+		return;
+	p->jit_checked_ns = now_ns;
+	snprintf(path, sizeof(path), "/proc/%u/root/tmp/perf-%u.map", p->pid,
+		 p->nspid ? p->nspid : p->pid);
+	map = perfmap__load(path);
+	if (!map)
+		return;
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		perfmap__free(map);
+		return;
+	}
+	j->refs = 1;
+	j->map = map;
+	jitmap__put(p->jit);
+	p->jit = j;
+	log_debug("pid %u: loaded JIT map %s", p->pid, path);
+}
+
+void proc_table__stats(const struct proc_table *t, struct proc_stats *st)
+{
+	*st = t->stats;
+	st->procs = t->live;
+}
+
+void proc_table__for_each(struct proc_table *t, void (*fn)(struct proc *p, void *arg), void *arg)
+{
+	u32map__for_each(&t->procs, i)
+	{
+		struct proc *p = t->procs.vals[i];
+
+		if (!p->exited)
+			fn(p, arg);
+	}
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The process table: what the daemon knows of each profiled process (name,
+ * executable, executable mappings, JIT map) and of each thread (name).
+ *
+ * Fed by the sample source's side-band records (mmap, comm, fork, exit) and
+ * backfilled from /proc/<pid>/ when a process is first seen. Owned by the
+ * event loop's thread. Mappings and JIT maps are immutable once published and
+ * reference-counted, so a profile snapshot can hold them while the export
+ * thread names frames and the table moves on.
+ */
+#ifndef HRPROF_PROC_H
+#define HRPROF_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct perfmap;
+
+struct mapping {
+	int refs; /* atomic */
+	uint64_t start, end, pgoff;
+	uint64_t dev, ino;
+	char path[]; /* as the process sees it: "/usr/lib/...", "[vdso]", "//anon" */
+};
+
+/* A JIT perf map, shared the same way as mappings. */
+struct jitmap {
+	int refs; /* atomic */
+	struct perfmap *map;
+};
+
+struct mapping *mapping__get(struct mapping *m);
+void mapping__put(struct mapping *m);
+/* True for a mapping backed by a file that can be opened (not [vdso], anon...). */
+bool mapping__is_file(const struct mapping *m);
+struct jitmap *jitmap__get(struct jitmap *j);
+void jitmap__put(struct jitmap *j);
+
+struct proc {
+	uint32_t pid;
+	uint32_t nspid;	       /* pid in its own namespace, for /tmp/perf-<nspid>.map */
+	char comm[16];	       /* the main thread's name */
+	char exe[64];	       /* the executable's basename: the root frame */
+	bool exec_pending;     /* exec seen; the next executable mapping names exe */
+	bool exited;	       /* gone: freed at the next collection */
+	bool backfilled;       /* /proc/<pid>/maps read once */
+	uint64_t jit_checked_ns; /* last look for a perf map */
+	struct mapping **maps; /* sorted by start, not overlapping */
+	size_t nmaps, maps_cap;
+	struct jitmap *jit;
+};
+
+struct thread {
+	uint32_t tid;
+	uint32_t pid;
+	char comm[16];
+	bool exited;
+};
+
+struct proc_table;
+
+struct proc_stats {
+	uint64_t procs;	    /* tracked now */
+	uint64_t dropped_pids; /* processes not tracked because of maximum_pids */
+	uint64_t backfills;
+	uint64_t mmaps;
+};
+
+/* max_procs bounds live processes (global mode's --maximum_pids). */
+struct proc_table *proc_table__new(unsigned int max_procs);
+void proc_table__free(struct proc_table *t);
+
+/*
+ * Returns the process, creating it (and reading /proc/<pid>/ when backfill) if
+ * unknown. NULL when the table is full (counted in dropped_pids) or out of
+ * memory.
+ */
+struct proc *proc_table__get(struct proc_table *t, uint32_t pid, bool backfill);
+struct proc *proc_table__find(struct proc_table *t, uint32_t pid);
+/* Returns the thread, creating it with its name from /proc if unknown. */
+struct thread *proc_table__thread(struct proc_table *t, uint32_t pid, uint32_t tid);
+
+/* Side-band events, in the order the kernel reports them. */
+void proc_table__mmap(struct proc_table *t, uint32_t pid, uint64_t start, uint64_t len,
+		      uint64_t pgoff, uint64_t dev, uint64_t ino, const char *path);
+void proc_table__comm(struct proc_table *t, uint32_t pid, uint32_t tid, const char *comm,
+		      bool exec);
+void proc_table__fork(struct proc_table *t, uint32_t pid, uint32_t ppid, uint32_t tid);
+void proc_table__exit(struct proc_table *t, uint32_t pid, uint32_t tid);
+
+/* Frees processes and threads that exited; call after a snapshot took what it needs. */
+void proc_table__collect(struct proc_table *t);
+
+/* The mapping of p holding addr, or NULL. */
+struct mapping *proc__find_mapping(const struct proc *p, uint64_t addr);
+
+/* Loads /proc/<pid>/root/tmp/perf-<nspid>.map if it changed since the last look;
+ * rate-limited to once a second per process. */
+void proc__refresh_jit(struct proc *p, uint64_t now_ns);
+
+/* Parses one line of /proc/<pid>/maps. Returns false for a line to skip
+ * (not executable, malformed). path points into line. */
+bool maps_parse_line(char *line, uint64_t *start, uint64_t *end, uint64_t *pgoff, uint64_t *dev,
+		     uint64_t *ino, char **path);
+
+void proc_table__stats(const struct proc_table *t, struct proc_stats *st);
+
+/* Calls fn for every live process. */
+void proc_table__for_each(struct proc_table *t, void (*fn)(struct proc *p, void *arg), void *arg);
+
+#endif

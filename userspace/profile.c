@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * From a snapshot to a pprof: each unique (mapping, address) becomes one
+ * location, named once through the ELF cache, kallsyms or a JIT map. An
+ * address that cannot be named keeps its file and offset.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export.h"
+#include "hrprof.h"
+#include "log.h"
+#include "pprof.h"
+#include "sym.h"
+
+#define SYM_CACHE_FILES 256
+#define KERNEL_START	0xffff800000000000ull
+
+struct symbolizer {
+	struct sym_cache *cache;
+	struct ksyms *ksyms;
+};
+
+struct symbolizer *symbolizer__new(void)
+{
+	struct symbolizer *sy = calloc(1, sizeof(*sy));
+
+	if (!sy)
+		return NULL;
+	sy->cache = sym_cache__new(SYM_CACHE_FILES);
+	if (!sy->cache) {
+		free(sy);
+		return NULL;
+	}
+	return sy;
+}
+
+void symbolizer__free(struct symbolizer *sy)
+{
+	if (!sy)
+		return;
+	sym_cache__free(sy->cache);
+	ksyms__free(sy->ksyms);
+	free(sy);
+}
+
+void symbolizer__trim(struct symbolizer *sy)
+{
+	sym_cache__trim(sy->cache);
+	/* Modules come and go: read kallsyms afresh for the next profile. */
+	ksyms__free(sy->ksyms);
+	sy->ksyms = NULL;
+}
+
+/* (owner, address) -> id: locations by mapping and address, mappings by pointer. */
+struct idmap {
+	struct idkey {
+		const void *owner;
+		uint64_t addr;
+		uint64_t id;
+	} *slots;
+	size_t cap, len;
+};
+
+static uint64_t idmap__hash(const void *owner, uint64_t addr)
+{
+	uint64_t h = (uint64_t)(uintptr_t)owner * 0x9e3779b97f4a7c15ull ^ addr;
+
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ull;
+	return h ^ (h >> 32);
+}
+
+static uint64_t *idmap__slot(struct idmap *m, const void *owner, uint64_t addr)
+{
+	size_t i;
+
+	if ((m->len + 1) * 2 > m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 4096;
+		struct idkey *slots = calloc(cap, sizeof(*slots));
+
+		if (!slots)
+			return NULL;
+		for (size_t j = 0; j < m->cap; j++) {
+			if (!m->slots[j].id)
+				continue;
+			i = idmap__hash(m->slots[j].owner, m->slots[j].addr) & (cap - 1);
+			while (slots[i].id)
+				i = (i + 1) & (cap - 1);
+			slots[i] = m->slots[j];
+		}
+		free(m->slots);
+		m->slots = slots;
+		m->cap = cap;
+	}
+	i = idmap__hash(owner, addr) & (m->cap - 1);
+	while (m->slots[i].id && (m->slots[i].owner != owner || m->slots[i].addr != addr))
+		i = (i + 1) & (m->cap - 1);
+	if (!m->slots[i].id) {
+		m->slots[i].owner = owner;
+		m->slots[i].addr = addr;
+		m->len++;
+	}
+	return &m->slots[i].id;
+}
+
+struct builder {
+	struct pprof *pp;
+	struct symbolizer *sy;
+	const struct snapshot *snap;
+	struct idmap locs;
+	struct idmap maps;
+	uint64_t kernel_mapping;
+	int64_t period_ns;
+	bool cycles;
+};
+
+/* Synthetic frames ([lost], the root frame...) get one location per name. */
+static uint64_t synthetic_location(struct builder *b, const char *name)
+{
+	uint64_t fn = pprof__function(b->pp, name, name, "");
+	uint64_t *id;
+
+	if (!fn)
+		return 0;
+	id = idmap__slot(&b->locs, (const void *)1, fn);
+	if (id && !*id)
+		*id = pprof__location(b->pp, 0, 0, fn);
+	return id ? *id : 0;
+}
+
+static uint64_t pprof_mapping_of(struct builder *b, const struct snap_proc *p,
+				 const struct mapping *m, const struct sym_elf *elf)
+{
+	uint64_t *id = idmap__slot(&b->maps, m, 0);
+
+	if (id && !*id)
+		*id = pprof__mapping(b->pp, m->start, m->end, m->pgoff, m->path,
+				     elf ? sym_elf__build_id(elf) : "",
+				     elf && sym_elf__has_symbols(elf), false);
+	return id ? *id : 0;
+}
+
+/* The file as the process sees it (through its root, for other mount
+ * namespaces), else the host's file of that name once the process is gone. */
+static struct sym_elf *open_elf(struct builder *b, const struct snap_proc *p,
+				const struct mapping *m)
+{
+	char path[4096 + 32];
+	struct sym_elf *elf;
+	char *deleted;
+	int prefix;
+
+	prefix = snprintf(path, sizeof(path), "/proc/%u/root", p->pid);
+	snprintf(path + prefix, sizeof(path) - prefix, "%s", m->path);
+	deleted = strstr(path, " (deleted)");
+	if (deleted)
+		*deleted = 0;
+	elf = sym_cache__elf(b->sy->cache, path, m->dev, m->ino);
+	if (!elf)
+		elf = sym_cache__elf(b->sy->cache, path + prefix, m->dev, m->ino);
+	return elf;
+}
+
+static uint64_t user_location(struct builder *b, const struct snap_proc *p, uint64_t ip,
+			      bool leaf)
+{
+	uint64_t look = leaf ? ip : ip - 1, *id, fn = 0, mid = 0;
+	const struct mapping *m = NULL;
+	char name[512];
+	struct sym_info info;
+
+	if (p) {
+		size_t lo = 0, hi = p->nmaps;
+
+		while (lo < hi) {
+			size_t mid_i = (lo + hi) / 2;
+
+			if (p->maps[mid_i]->end <= look)
+				lo = mid_i + 1;
+			else
+				hi = mid_i;
+		}
+		if (lo < p->nmaps && p->maps[lo]->start <= look)
+			m = p->maps[lo];
+	}
+	id = idmap__slot(&b->locs, m ? (const void *)m : (const void *)p, ip);
+	if (!id)
+		return 0;
+	if (*id)
+		return *id;
+
+	if (m && mapping__is_file(m)) {
+		struct sym_elf *elf = open_elf(b, p, m);
+		uint64_t off = look - m->start + m->pgoff, vaddr;
+		const char *base = strrchr(m->path, '/');
+
+		mid = pprof_mapping_of(b, p, m, elf);
+		if (elf && sym_elf__offset_to_vaddr(elf, off, &vaddr) &&
+		    sym_elf__lookup(elf, vaddr, &info)) {
+			fn = pprof__function(b->pp, info.name, info.raw_name,
+					     info.file ? info.file : m->path);
+		} else {
+			snprintf(name, sizeof(name), "%s+0x%" PRIx64, base ? base + 1 : m->path,
+				 off);
+			fn = pprof__function(b->pp, name, name, m->path);
+		}
+	} else if (p && p->jit && perfmap__lookup(p->jit->map, look, &info)) {
+		if (m)
+			mid = pprof_mapping_of(b, p, m, NULL);
+		fn = pprof__function(b->pp, info.name, info.raw_name, "[jit]");
+	} else if (m) {
+		mid = pprof_mapping_of(b, p, m, NULL);
+		fn = pprof__function(b->pp, m->path[0] == '[' ? m->path : "Anonymous", "", "");
+	} else {
+		fn = pprof__function(b->pp, "[unknown mapping]", "", "");
+	}
+	*id = pprof__location(b->pp, mid, ip, fn);
+	return *id;
+}
+
+static uint64_t kernel_location(struct builder *b, uint64_t ip, bool leaf)
+{
+	uint64_t *id = idmap__slot(&b->locs, NULL, ip), fn;
+	struct sym_info info;
+	char name[64];
+
+	if (!id)
+		return 0;
+	if (*id)
+		return *id;
+	if (!b->sy->ksyms)
+		b->sy->ksyms = ksyms__load("/proc/kallsyms");
+	if (!b->kernel_mapping)
+		b->kernel_mapping = pprof__mapping(b->pp, KERNEL_START, UINT64_MAX, 0,
+						   "[kernel.kallsyms]", "",
+						   b->sy->ksyms && !ksyms__empty(b->sy->ksyms), false);
+	if (b->sy->ksyms && ksyms__lookup(b->sy->ksyms, leaf ? ip : ip - 1, &info)) {
+		fn = pprof__function(b->pp, info.name, info.raw_name,
+				     info.file ? info.file : "[kernel.kallsyms]");
+	} else {
+		snprintf(name, sizeof(name), "[kernel]+0x%" PRIx64, ip);
+		fn = pprof__function(b->pp, name, name, "[kernel.kallsyms]");
+	}
+	*id = pprof__location(b->pp, b->kernel_mapping, ip, fn);
+	return *id;
+}
+
+static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
+{
+	const struct snap_proc *p = u32map__find(&b->snap->procs, st->pid);
+	const char *tname = u32map__find(&b->snap->threads, st->tid);
+	struct pprof_label labels[4];
+	size_t n = 0, nl = 0;
+	int64_t values[2];
+
+	for (uint16_t i = 0; i < st->nr_kernel; i++)
+		locs[n++] = kernel_location(b, st->ips[i], i == 0);
+	for (uint16_t i = 0; i < st->nr_user; i++)
+		locs[n++] = user_location(b, p, st->ips[st->nr_kernel + i], i == 0);
+	if (st->flags & (HRPROF_F_USER_TRUNCATED | HRPROF_F_KERNEL_TRUNCATED))
+		locs[n++] = synthetic_location(b, "[truncated]");
+	if (p)
+		locs[n++] = synthetic_location(b, p->exe[0] ? p->exe : p->comm);
+	else
+		locs[n++] = synthetic_location(b, "[untracked process]");
+	for (size_t i = 0; i < n; i++) {
+		if (!locs[i])
+			return -ENOMEM;
+	}
+
+	values[0] = b->cycles ? (int64_t)st->count * b->period_ns : (int64_t)st->weight;
+	values[1] = (int64_t)st->count;
+	labels[nl++] = (struct pprof_label){.key = "process_id", .num = st->pid};
+	labels[nl++] = (struct pprof_label){.key = "thread id", .num = st->tid};
+	if (tname && tname[0])
+		labels[nl++] = (struct pprof_label){.key = "thread_name", .str = tname};
+	if (p && p->comm[0])
+		labels[nl++] = (struct pprof_label){.key = "process_name", .str = p->comm};
+	return pprof__sample(b->pp, locs, n, values, labels, nl);
+}
+
+static void add_comments(struct builder *b, const struct options *opts)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "hrprof %s, backend perf, event %s at %u Hz", HRPROF_VERSION,
+		 event_name(opts->event), opts->frequency);
+	pprof__add_comment(b->pp, line);
+	if (!b->snap->kernel_frames)
+		pprof__add_comment(b->pp, "kernel frames excluded: not permitted "
+					  "(perf_event_paranoid / CAP_PERFMON)");
+	if (b->snap->lost) {
+		snprintf(line, sizeof(line), "lost samples: %" PRIu64, b->snap->lost);
+		pprof__add_comment(b->pp, line);
+	}
+}
+
+struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
+			     const struct options *opts, uint64_t *samples)
+{
+	struct builder b = {.sy = sy, .snap = s};
+	uint64_t *locs = NULL;
+	int err = -ENOMEM;
+
+	b.pp = pprof__new();
+	b.period_ns = 1000000000 / (int64_t)opts->frequency;
+	b.cycles = opts->event == EVENT_CYCLES;
+	locs = malloc((opts->max_frames + 1024) * sizeof(*locs));
+	if (!b.pp || !locs)
+		goto out;
+	if (pprof__add_sample_type(b.pp, "cpu-time", "nanoseconds") ||
+	    pprof__add_sample_type(b.pp, "cpu-samples", "count") ||
+	    pprof__set_period(b.pp, "cpu-time", "nanoseconds", b.period_ns))
+		goto out;
+	pprof__set_time(b.pp, (int64_t)s->start_ns, (int64_t)(s->end_ns - s->start_ns));
+	add_comments(&b, opts);
+
+	*samples = 0;
+	for (size_t i = 0; i < stack_table__len(s->stacks); i++) {
+		const struct stack *st = stack_table__at(s->stacks, i);
+
+		err = add_stack(&b, st, locs);
+		if (err)
+			goto out;
+		*samples += st->count;
+	}
+	if (s->lost) {
+		int64_t values[2] = {(int64_t)s->lost * b.period_ns, (int64_t)s->lost};
+
+		locs[0] = synthetic_location(&b, "[lost]");
+		err = locs[0] ? pprof__sample(b.pp, locs, 1, values, NULL, 0) : -ENOMEM;
+		if (err)
+			goto out;
+	}
+	err = 0;
+out:
+	free(locs);
+	free(b.locs.slots);
+	free(b.maps.slots);
+	if (err) {
+		log_error("building the profile failed: %s", strerror(-err));
+		pprof__free(b.pp);
+		return NULL;
+	}
+	return b.pp;
+}

@@ -1,0 +1,472 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A profiling session: start the target (wrap) or find it (pid, global),
+ * open the sample source, and run the loop until the target exits or a
+ * signal arrives. Every upload period the stacks collected so far go to the
+ * export thread as one profile; the next period starts where that one ended.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "export.h"
+#include "log.h"
+#include "loop.h"
+#include "proc.h"
+#include "session.h"
+#include "stack.h"
+
+#define TICK_MS 250
+
+struct session {
+	const struct options *opts;
+	struct loop *loop;
+	const struct backend_ops *ops;
+	struct backend *backend;
+	struct proc_table *procs;
+	struct stack_table *stacks;
+	struct export_thread *exporter;
+	uint64_t period_start; /* CLOCK_REALTIME ns */
+	uint64_t lost;	       /* in the current period */
+	uint64_t lost_total;
+	uint64_t seq;
+	uint64_t dropped_stacks;
+	pid_t child;
+	int child_status;
+	bool child_exited;
+	bool stopping;
+	bool forwarded; /* a signal was passed to the command */
+	int exit_code;
+	int sigfd, export_fd, tick_fd, pidfd;
+};
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- sample source callbacks ---- */
+
+static void on_sample(void *ctx, const struct hrprof_record *r)
+{
+	struct session *s = ctx;
+	const uint64_t *kips = (const uint64_t *)r->ips;
+	const uint64_t *uips = kips + r->nr_kernel;
+	struct proc *p = NULL;
+	int err;
+
+	if (r->tgid)
+		p = proc_table__get(s->procs, r->tgid, true);
+	if (p) {
+		struct mapping *m = r->nr_user ? proc__find_mapping(p, uips[0]) : NULL;
+
+		if (r->nr_user && (!m || !mapping__is_file(m)))
+			proc__refresh_jit(p, r->time_ns);
+		proc_table__thread(s->procs, r->tgid, r->tid);
+	}
+	err = stack_table__add(s->stacks, r->tgid, r->tid, r->flags, kips, r->nr_kernel,
+			       p ? uips : NULL, p ? r->nr_user : 0, r->period);
+	if (err)
+		s->dropped_stacks++;
+}
+
+static void on_lost(void *ctx, uint64_t count)
+{
+	struct session *s = ctx;
+
+	s->lost += count;
+	s->lost_total += count;
+}
+
+static void on_mmap(void *ctx, uint32_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
+		    uint64_t dev, uint64_t ino, const char *path)
+{
+	proc_table__mmap(((struct session *)ctx)->procs, pid, start, len, pgoff, dev, ino, path);
+}
+
+static void on_comm(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec)
+{
+	proc_table__comm(((struct session *)ctx)->procs, pid, tid, comm, exec);
+}
+
+static void on_fork(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid)
+{
+	proc_table__fork(((struct session *)ctx)->procs, pid, ppid, tid);
+}
+
+static void on_exit_rec(void *ctx, uint32_t pid, uint32_t tid)
+{
+	proc_table__exit(((struct session *)ctx)->procs, pid, tid);
+}
+
+/* ---- periods ---- */
+
+/* Ends the current profile: hands its stacks to the export thread. */
+static void session_rotate(struct session *s, bool final)
+{
+	uint64_t now = clock_ns(CLOCK_REALTIME);
+	struct stack_table *next = final ? NULL : stack_table__new();
+	struct snapshot *snap;
+
+	s->ops->drain(s->backend);
+	if (!final && !next) {
+		log_error("out of memory: the current profile continues into the next period");
+		return;
+	}
+	snap = snapshot__new(s->stacks, s->procs);
+	if (!snap) {
+		log_error("out of memory: profile %" PRIu64 " dropped", s->seq);
+		stack_table__free(s->stacks);
+	} else {
+		snap->start_ns = s->period_start;
+		snap->end_ns = now;
+		snap->lost = s->lost;
+		snap->seq = s->seq;
+		snap->kernel_frames = s->ops->kernel_frames(s->backend);
+		snap->final = final;
+		export_thread__push(s->exporter, snap);
+	}
+	s->stacks = next;
+	s->seq++;
+	s->lost = 0;
+	s->period_start = now;
+	proc_table__collect(s->procs);
+}
+
+static void session_finish(struct session *s)
+{
+	if (s->stopping)
+		return;
+	s->stopping = true;
+	s->ops->stop(s->backend);
+	session_rotate(s, true);
+	loop__stop(s->loop);
+}
+
+/* ---- loop callbacks ---- */
+
+static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct session *s = arg;
+
+	s->ops->drain(s->backend);
+}
+
+static void read_timer(int fd)
+{
+	uint64_t ticks;
+
+	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		log_debug("timerfd read: %s", strerror(errno));
+}
+
+static void on_tick(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct session *s = arg;
+
+	read_timer(fd);
+	s->ops->drain(s->backend);
+	/* -p target gone and no pidfd to tell us: notice it here. */
+	if (s->opts->mode == TARGET_PID && s->pidfd < 0 && kill(s->opts->pid, 0) &&
+	    errno == ESRCH) {
+		log_info("pid %d exited", s->opts->pid);
+		session_finish(s);
+	}
+}
+
+static void on_export_timer(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct session *s = arg;
+
+	read_timer(fd);
+	session_rotate(s, false);
+}
+
+static void on_pidfd(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct session *s = arg;
+
+	log_info("pid %d exited", s->opts->pid);
+	session_finish(s);
+}
+
+static void reap_child(struct session *s)
+{
+	int status;
+	pid_t r;
+
+	while ((r = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (r != s->child)
+			continue;
+		s->child_exited = true;
+		s->child_status = status;
+		if (WIFEXITED(status))
+			s->exit_code = WEXITSTATUS(status);
+		else if (WIFSIGNALED(status))
+			s->exit_code = 128 + WTERMSIG(status);
+		log_info("command exited (status %d)", s->exit_code);
+		session_finish(s);
+	}
+}
+
+static void on_signal(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct session *s = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		bool wrapping = s->opts->mode == TARGET_WRAP && !s->child_exited;
+
+		if (si.ssi_signo == SIGCHLD) {
+			reap_child(s);
+			continue;
+		}
+		if (wrapping && !s->forwarded && si.ssi_signo != SIGQUIT) {
+			/* A wrapper ends with its command: pass the signal on (a
+			 * terminal's already reached it) and wait for it to exit. */
+			s->forwarded = true;
+			if (si.ssi_code != SI_KERNEL)
+				kill(s->child, (int)si.ssi_signo);
+			log_notice("signal %u: waiting for the command to exit; send it again "
+				   "to stop hrprof now",
+				   si.ssi_signo);
+			continue;
+		}
+		if (wrapping)
+			s->exit_code = 128 + (int)si.ssi_signo;
+		log_info("signal %u: writing the last profile", si.ssi_signo);
+		session_finish(s);
+	}
+}
+
+/* ---- setup ---- */
+
+static int block_signals(sigset_t *set, sigset_t *old)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGCHLD);
+	return sigprocmask(SIG_BLOCK, set, old) ? -errno : 0;
+}
+
+/*
+ * Forks the command, held before exec until go_fd is written (or closed):
+ * the events are opened on its pid first, so nothing of its start is missed
+ * and it keeps its pid through exec.
+ */
+static pid_t spawn_held(char **argv, const sigset_t *oldmask, int *go_fd)
+{
+	int fds[2];
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		return err;
+	}
+	if (pid == 0) {
+		char go;
+
+		close(fds[1]);
+		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		if (read(fds[0], &go, 1) != 1)
+			_exit(127); /* hrprof went away before letting us run */
+		close(fds[0]);
+		execvp(argv[0], argv);
+		fprintf(stderr, "hrprof: cannot run '%s': %s\n", argv[0], strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	close(fds[0]);
+	*go_fd = fds[1];
+	return pid;
+}
+
+static struct exporter *make_exporters(const struct options *opts, int pid)
+{
+	struct exporter *head = NULL;
+
+	if (opts->output_dir) {
+		head = file_exporter__new(opts->output_dir, opts->service, pid);
+		if (!head)
+			log_error("out of memory");
+	}
+	return head;
+}
+
+static void session_report(struct session *s, const struct export_stats *es)
+{
+	struct backend_stats bs = {0};
+	struct proc_stats ps;
+
+	if (s->backend)
+		s->ops->stats(s->backend, &bs);
+	proc_table__stats(s->procs, &ps);
+	log_notice("%" PRIu64 " profiles written, %" PRIu64 " samples, %" PRIu64
+		   " lost, %" PRIu64 " failed exports",
+		   es->profiles, es->samples, bs.lost, es->failed);
+	log_debug("backend %s: %" PRIu64 " samples, %" PRIu64 " lost, %" PRIu64
+		  " throttled, %" PRIu64 " bad records; %" PRIu64 " mmaps, %" PRIu64
+		  " backfills, %" PRIu64 " pids over the cap, %" PRIu64 " stacks dropped",
+		  s->ops->name, bs.samples, bs.lost, bs.throttled, bs.bad_records, ps.mmaps,
+		  ps.backfills, ps.dropped_pids, s->dropped_stacks);
+}
+
+int session_run(const struct options *opts, const struct backend_ops *ops)
+{
+	struct session s = {.opts = opts, .ops = ops, .sigfd = -1, .export_fd = -1,
+			    .tick_fd = -1, .pidfd = -1, .child = -1};
+	struct backend_events ev = {
+		.ctx = &s,
+		.sample = on_sample,
+		.lost = on_lost,
+		.mmap = on_mmap,
+		.comm = on_comm,
+		.fork = on_fork,
+		.exit = on_exit_rec,
+	};
+	struct export_stats es = {0};
+	sigset_t set, oldmask;
+	int go_fd = -1, target, err;
+	const int *fds;
+	size_t nfds;
+
+	err = block_signals(&set, &oldmask);
+	if (err)
+		return 1;
+	s.procs = proc_table__new(opts->mode == TARGET_GLOBAL ? opts->maximum_pids : 1000000);
+	s.stacks = stack_table__new();
+	err = loop__new(&s.loop, 256);
+	if (err) {
+		log_error("io_uring setup failed: %s", strerror(-err));
+		goto out;
+	}
+	if (!s.procs || !s.stacks) {
+		err = -ENOMEM;
+		goto out;
+	}
+
+	target = opts->mode == TARGET_PID ? opts->pid : -1;
+	if (opts->mode == TARGET_WRAP) {
+		s.child = spawn_held(opts->command, &oldmask, &go_fd);
+		if (s.child < 0) {
+			err = s.child;
+			log_error("cannot start '%s': %s", opts->command[0], strerror(-err));
+			goto out;
+		}
+		target = s.child;
+	}
+
+	err = export_thread__start(&s.exporter, opts, make_exporters(opts, target));
+	if (err) {
+		log_error("cannot start the export thread: %s", strerror(-err));
+		goto out;
+	}
+	if (!opts->output_dir)
+		log_notice("profiles go nowhere: no output directory (-o DIR)");
+	else
+		log_notice("profiles go to %s every %u s", opts->output_dir, opts->upload_period);
+
+	err = ops->open(&s.backend, opts, target, &ev);
+	if (err) {
+		if (opts->mode == TARGET_WRAP)
+			log_error("profiling is off: '%s' runs without it", opts->command[0]);
+		else
+			goto out;
+	}
+	s.period_start = clock_ns(CLOCK_REALTIME);
+	if (s.backend) {
+		nfds = ops->fds(s.backend, &fds);
+		for (size_t i = 0; i < nfds && !err; i++)
+			err = loop__watch(s.loop, fds[i], on_ring, &s);
+		s.export_fd = timerfd_every(opts->upload_period * 1000, opts->upload_period * 1000);
+		s.tick_fd = timerfd_every(TICK_MS, TICK_MS);
+		if (!err && (s.export_fd < 0 || s.tick_fd < 0))
+			err = s.export_fd < 0 ? s.export_fd : s.tick_fd;
+		if (!err)
+			err = loop__watch(s.loop, s.export_fd, on_export_timer, &s);
+		if (!err)
+			err = loop__watch(s.loop, s.tick_fd, on_tick, &s);
+	}
+	s.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (!err && s.sigfd < 0)
+		err = -errno;
+	if (!err)
+		err = loop__watch(s.loop, s.sigfd, on_signal, &s);
+	if (!err && opts->mode == TARGET_PID) {
+		s.pidfd = (int)syscall(SYS_pidfd_open, opts->pid, 0);
+		if (s.pidfd >= 0)
+			err = loop__watch(s.loop, s.pidfd, on_pidfd, &s);
+	}
+	if (err) {
+		log_error("event loop setup failed: %s", strerror(-err));
+		goto out;
+	}
+	if (go_fd >= 0) {
+		if (write(go_fd, "g", 1) != 1)
+			log_error("cannot release the command: %s", strerror(errno));
+		close(go_fd);
+		go_fd = -1;
+	}
+	if (!s.backend) {
+		/* Profiling failed to start: still be the command's faithful wrapper. */
+		s.stopping = true;
+		while (!s.child_exited && waitpid(s.child, &s.child_status, 0) == s.child) {
+			s.child_exited = true;
+			s.exit_code = WIFEXITED(s.child_status) ? WEXITSTATUS(s.child_status)
+							       : 128 + WTERMSIG(s.child_status);
+		}
+		goto out;
+	}
+	err = loop__run(s.loop);
+	if (err)
+		log_error("event loop failed: %s", strerror(-err));
+
+out:
+	if (go_fd >= 0)
+		close(go_fd); /* the held command exits without running */
+	if (s.backend && !s.stopping) {
+		ops->stop(s.backend);
+		session_rotate(&s, true);
+	}
+	export_thread__finish(s.exporter, &es);
+	if (s.exporter)
+		session_report(&s, &es);
+	ops->free(s.backend);
+	loop__free(s.loop);
+	proc_table__free(s.procs);
+	stack_table__free(s.stacks);
+	if (s.sigfd >= 0)
+		close(s.sigfd);
+	if (s.export_fd >= 0)
+		close(s.export_fd);
+	if (s.tick_fd >= 0)
+		close(s.tick_fd);
+	if (s.pidfd >= 0)
+		close(s.pidfd);
+	sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	if (err && !(opts->mode == TARGET_WRAP && s.child_exited))
+		return 1;
+	return s.exit_code;
+}

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "stack.h"
+
+#define ARENA_CHUNK (1u << 20)
+
+/* Stacks live in large chunks: one allocation per MiB, freed together. */
+struct chunk {
+	struct chunk *next;
+	size_t used;
+	char data[];
+};
+
+struct stack_table {
+	struct stack **buckets;
+	size_t nbuckets; /* power of two */
+	size_t len;
+	uint64_t samples;
+	size_t bytes;
+	struct chunk *chunks;
+	struct stack **order; /* insertion order, for iteration */
+	size_t order_cap;
+};
+
+struct stack_table *stack_table__new(void)
+{
+	struct stack_table *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->nbuckets = 1024;
+	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
+	if (!t->buckets) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void stack_table__free(struct stack_table *t)
+{
+	struct chunk *c, *next;
+
+	if (!t)
+		return;
+	for (c = t->chunks; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(t->buckets);
+	free(t->order);
+	free(t);
+}
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+static uint64_t stack_hash(uint32_t pid, uint32_t tid, uint32_t flags, const uint64_t *kips,
+			   uint16_t nk, const uint64_t *uips, uint16_t nu)
+{
+	uint64_t h = mix(((uint64_t)pid << 32) | tid, ((uint64_t)flags << 32) | nk << 16 | nu);
+
+	for (uint16_t i = 0; i < nk; i++)
+		h = mix(h, kips[i]);
+	for (uint16_t i = 0; i < nu; i++)
+		h = mix(h, uips[i]);
+	return h ^ (h >> 31);
+}
+
+static bool stack_equal(const struct stack *s, uint64_t hash, uint32_t pid, uint32_t tid,
+			uint32_t flags, const uint64_t *kips, uint16_t nk, const uint64_t *uips,
+			uint16_t nu)
+{
+	return s->hash == hash && s->pid == pid && s->tid == tid && s->flags == flags &&
+	       s->nr_kernel == nk && s->nr_user == nu &&
+	       !memcmp(s->ips, kips, nk * sizeof(*kips)) &&
+	       !memcmp(s->ips + nk, uips, nu * sizeof(*uips));
+}
+
+static void *arena_alloc(struct stack_table *t, size_t size)
+{
+	struct chunk *c = t->chunks;
+
+	size = (size + 7) & ~(size_t)7;
+	if (!c || c->used + size > ARENA_CHUNK) {
+		size_t cap = size > ARENA_CHUNK ? size : ARENA_CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->next = t->chunks;
+		t->chunks = c;
+		t->bytes += sizeof(*c) + cap;
+	}
+	c->used += size;
+	return c->data + c->used - size;
+}
+
+static int stack_table__grow(struct stack_table *t)
+{
+	size_t n = t->nbuckets * 2;
+	struct stack **b = calloc(n, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < t->nbuckets; i++) {
+		struct stack *s = t->buckets[i], *next;
+
+		for (; s; s = next) {
+			next = s->next;
+			s->next = b[s->hash & (n - 1)];
+			b[s->hash & (n - 1)] = s;
+		}
+	}
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = n;
+	return 0;
+}
+
+int stack_table__add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t flags,
+		     const uint64_t *kips, uint16_t nr_kernel, const uint64_t *uips,
+		     uint16_t nr_user, uint64_t weight)
+{
+	uint64_t h = stack_hash(pid, tid, flags, kips, nr_kernel, uips, nr_user);
+	struct stack **slot = &t->buckets[h & (t->nbuckets - 1)];
+	struct stack *s;
+
+	for (s = *slot; s; s = s->next) {
+		if (stack_equal(s, h, pid, tid, flags, kips, nr_kernel, uips, nr_user)) {
+			s->count++;
+			s->weight += weight;
+			t->samples++;
+			return 0;
+		}
+	}
+	if (t->len == t->order_cap) {
+		size_t cap = t->order_cap ? t->order_cap * 2 : 1024;
+		struct stack **order = realloc(t->order, cap * sizeof(*order));
+
+		if (!order)
+			return -ENOMEM;
+		t->order = order;
+		t->order_cap = cap;
+	}
+	s = arena_alloc(t, sizeof(*s) + (size_t)(nr_kernel + nr_user) * sizeof(uint64_t));
+	if (!s)
+		return -ENOMEM;
+	*s = (struct stack){.hash = h, .count = 1, .weight = weight, .pid = pid, .tid = tid,
+			    .flags = flags, .nr_kernel = nr_kernel, .nr_user = nr_user};
+	memcpy(s->ips, kips, nr_kernel * sizeof(*kips));
+	memcpy(s->ips + nr_kernel, uips, nr_user * sizeof(*uips));
+	s->next = *slot;
+	*slot = s;
+	t->order[t->len++] = s;
+	t->samples++;
+	if (t->len > t->nbuckets)
+		stack_table__grow(t);
+	return 0;
+}
+
+size_t stack_table__len(const struct stack_table *t)
+{
+	return t->len;
+}
+
+uint64_t stack_table__samples(const struct stack_table *t)
+{
+	return t->samples;
+}
+
+size_t stack_table__bytes(const struct stack_table *t)
+{
+	return t->bytes + t->nbuckets * sizeof(*t->buckets) + t->order_cap * sizeof(*t->order);
+}
+
+struct stack *stack_table__at(const struct stack_table *t, size_t i)
+{
+	return i < t->len ? t->order[i] : NULL;
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Naming addresses, at export time only (never on the sample path).
+ *
+ * Three sources: ELF files (symtab, dynsym, separate debug files found by
+ * build id or .gnu_debuglink, DWARF for source file names), the kernel
+ * (/proc/kallsyms, module symbols included) and JIT perf maps
+ * (/tmp/perf-<pid>.map). All names returned are owned by the object they
+ * come from and live as long as it does.
+ */
+#ifndef HRPROF_SYM_H
+#define HRPROF_SYM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct sym_info {
+	const char *name;     /* demangled function name */
+	const char *raw_name; /* name as stored (mangled for C++) */
+	const char *file;     /* source file, or NULL when unknown */
+	uint64_t start;	      /* address of the symbol's first byte */
+};
+
+/* ---- ELF files ---- */
+
+struct sym_elf;
+struct sym_cache;
+
+/* A cache of opened ELF files, keyed by build id (else device and inode, else
+ * path), holding at most max_files. Returns NULL only when out of memory. */
+struct sym_cache *sym_cache__new(unsigned int max_files);
+void sym_cache__free(struct sym_cache *cache);
+
+/*
+ * Opens, or finds in the cache, the ELF file at path: a path the daemon can
+ * open, such as "/proc/<pid>/root/usr/lib/x86_64-linux-gnu/libc.so.6" for a
+ * file in another mount namespace. dev and ino come from the mapping (0 when
+ * unknown) and identify the file without reading it. A file that cannot be
+ * read or is not ELF returns NULL, and the failure is remembered.
+ * The returned object stays valid until sym_cache__trim or sym_cache__free.
+ */
+struct sym_elf *sym_cache__elf(struct sym_cache *cache, const char *path, uint64_t dev,
+			       uint64_t ino);
+
+/* Between profiles: frees the least recently used files beyond max_files
+ * (invalidating their sym_elf pointers) and forgets remembered failures. */
+void sym_cache__trim(struct sym_cache *cache);
+
+/* Sets the separate debug file directory (default "/usr/lib/debug"), searched
+ * under a path's /proc/<pid>/root/ prefix first. Returns 0 or -ENOMEM. */
+int sym_cache__set_debug_dir(struct sym_cache *cache, const char *dir);
+
+/* The GNU build id in lower-case hex, or "" when the file has none. */
+const char *sym_elf__build_id(const struct sym_elf *elf);
+
+/* Translates an offset in the file into the ELF virtual address through the
+ * PT_LOAD segment that holds it. Returns false when no segment does. */
+bool sym_elf__offset_to_vaddr(const struct sym_elf *elf, uint64_t offset, uint64_t *vaddr);
+
+/* Finds the function that contains vaddr (an ELF virtual address). */
+bool sym_elf__lookup(struct sym_elf *elf, uint64_t vaddr, struct sym_info *info);
+
+/* True when symbols came from anywhere (symtab, dynsym or a debug file). */
+bool sym_elf__has_symbols(const struct sym_elf *elf);
+
+/* ---- the kernel ---- */
+
+struct ksyms;
+
+/* Reads /proc/kallsyms (path for tests). Returns NULL when out of memory; an
+ * unreadable or address-less (kptr_restrict) file gives an empty table. */
+struct ksyms *ksyms__load(const char *path);
+void ksyms__free(struct ksyms *ksyms);
+/* info->file is the module name in brackets ("[ext4]") or NULL for vmlinux. */
+bool ksyms__lookup(const struct ksyms *ksyms, uint64_t addr, struct sym_info *info);
+bool ksyms__empty(const struct ksyms *ksyms);
+
+/* ---- JIT perf maps ---- */
+
+struct perfmap;
+
+/* Reads a perf map ("START SIZE name" per line, hex). Returns NULL when the
+ * file does not exist or cannot be read; malformed lines are skipped. */
+struct perfmap *perfmap__load(const char *path);
+void perfmap__free(struct perfmap *map);
+bool perfmap__lookup(const struct perfmap *map, uint64_t addr, struct sym_info *info);
+
+/* ---- names ---- */
+
+/* Returns a malloc'd demangled name, or NULL when name is not a C++/Rust
+ * mangled name or on error. */
+char *sym_demangle(const char *name);
+
+#endif

@@ -30,7 +30,15 @@ struct ring {
 	int fd; /* the event whose buffer this is */
 	void *base;
 	size_t data_size;
+	/* During a drain: what is readable, where we are, the next record. */
+	uint64_t head, pos;
+	const struct perf_event_header *next;
+	uint64_t next_time;
+	uint64_t *wrapped; /* a record that wraps the ring's end, made whole */
 };
+
+/* Records shorter than this carry no time: they sort first. */
+#define REC_MAX 65536
 
 struct perf_backend {
 	struct backend_events ev;
@@ -44,7 +52,7 @@ struct perf_backend {
 	bool kernel_frames;
 	bool stopped;
 	struct backend_stats stats;
-	uint64_t *scratch; /* a record that wrapped, and the record being built */
+	uint64_t *scratch; /* the record being built */
 	size_t scratch_size;
 	struct hrprof_record *rec;
 };
@@ -162,6 +170,12 @@ static int perf_open_one(struct perf_backend *pb, int pid, int cpu)
 			diag_mmap_refused(err, (pages + 1) * page);
 			return -ECANCELED;
 		}
+		r->wrapped = malloc(REC_MAX);
+		if (!r->wrapped) {
+			munmap(base, (pages + 1) * page);
+			close(fd);
+			return -ENOMEM;
+		}
 		r->fd = fd;
 		r->base = base;
 		r->data_size = pages * page;
@@ -251,6 +265,7 @@ static void perf_free(struct backend *b)
 	for (int cpu = 0; pb->rings && cpu < pb->ncpus; cpu++) {
 		if (pb->rings[cpu].base)
 			munmap(pb->rings[cpu].base, pb->rings[cpu].data_size + page);
+		free(pb->rings[cpu].wrapped);
 	}
 	for (size_t i = 0; i < pb->nfds; i++)
 		close(pb->fds[i]);
@@ -274,13 +289,13 @@ static int perf_open(struct backend **out, const struct options *opts, int pid,
 	pb->rings = calloc(pb->ncpus, sizeof(*pb->rings));
 	pb->ring_fds = calloc(pb->ncpus, sizeof(*pb->ring_fds));
 	pb->max_stack = perf_max_stack(opts->max_frames);
-	pb->scratch_size = 65536 + sizeof(struct hrprof_record) + 8 * (pb->max_stack + 8);
-	pb->scratch = malloc(pb->scratch_size * 2);
+	pb->scratch_size = sizeof(struct hrprof_record) + 8 * (pb->max_stack + 64);
+	pb->scratch = malloc(pb->scratch_size);
 	if (!pb->rings || !pb->ring_fds || !pb->scratch) {
 		err = -ENOMEM;
 		goto err_free;
 	}
-	pb->rec = (struct hrprof_record *)(pb->scratch + pb->scratch_size / 8);
+	pb->rec = (struct hrprof_record *)pb->scratch;
 	for (int cpu = 0; cpu < pb->ncpus; cpu++)
 		pb->rings[cpu].fd = -1;
 	raise_fd_limit();
@@ -530,48 +545,93 @@ static void perf_record(struct perf_backend *pb, const struct perf_event_header 
 }
 
 /*
- * The consumer side of perf's ring: read data_head with acquire semantics,
- * consume records up to it, then publish data_tail with release semantics
- * so the kernel may reuse the space.
+ * A record's time: samples carry it third (ip, pid/tid, time); other records
+ * in the sample_id_all trailer (pid/tid, time, cpu/res) at their end.
  */
-static void ring_drain(struct perf_backend *pb, struct ring *r)
+static uint64_t record_time(const struct perf_event_header *h)
+{
+	const uint64_t *w = (const uint64_t *)(h + 1);
+	size_t words = (h->size - sizeof(*h)) / 8;
+
+	if (h->type == PERF_RECORD_SAMPLE)
+		return words >= 3 ? w[2] : 0;
+	return words >= 3 ? w[words - 2] : 0;
+}
+
+/*
+ * The consumer side of perf's ring: data_head is read with acquire
+ * semantics, records up to it are consumed, then data_tail is published
+ * with release semantics so the kernel may reuse the space. Returns false
+ * when the ring has nothing more (or is corrupt, then it is skipped whole).
+ */
+static bool ring_peek(struct perf_backend *pb, struct ring *r)
 {
 	struct perf_event_mmap_page *pg = r->base;
 	const char *data = (const char *)r->base + pg->data_offset;
-	uint64_t head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
-	uint64_t tail = pg->data_tail, mask = r->data_size - 1;
+	const struct perf_event_header *h;
+	size_t off = r->pos & (r->data_size - 1);
 
-	if (!pg->data_offset)
-		data = (const char *)r->base + sysconf(_SC_PAGESIZE);
-	while (tail < head) {
-		const struct perf_event_header *h = (const void *)(data + (tail & mask));
-		size_t off = tail & mask;
-
-		if (h->size < sizeof(*h) || h->size > head - tail) {
-			pb->stats.bad_records++;
-			tail = head;
-			break;
-		}
-		if (off + h->size > r->data_size) {
-			size_t first = r->data_size - off;
-
-			memcpy(pb->scratch, data + off, first);
-			memcpy((char *)pb->scratch + first, data, h->size - first);
-			h = (const void *)pb->scratch;
-		}
-		perf_record(pb, h);
-		tail += h->size;
+	r->next = NULL;
+	if (r->pos >= r->head)
+		return false;
+	h = (const void *)(data + off);
+	if (h->size < sizeof(*h) || h->size > r->head - r->pos) {
+		pb->stats.bad_records++;
+		r->pos = r->head;
+		return false;
 	}
-	__atomic_store_n(&pg->data_tail, tail, __ATOMIC_RELEASE);
+	if (off + h->size > r->data_size) {
+		size_t first = r->data_size - off;
+
+		memcpy(r->wrapped, data + off, first);
+		memcpy((char *)r->wrapped + first, data, h->size - first);
+		h = (const void *)r->wrapped;
+	}
+	r->next = h;
+	r->next_time = record_time(h);
+	return true;
 }
 
+/*
+ * Each ring is in time order, but a process's records spread over the rings
+ * of the CPUs it ran on (fork on one, exec and mmaps on another). Merging
+ * the rings by time keeps the process table's view causal.
+ */
 static void perf_drain(struct backend *b)
 {
 	struct perf_backend *pb = to_perf(b);
 
 	for (int cpu = 0; cpu < pb->ncpus; cpu++) {
-		if (pb->rings[cpu].base)
-			ring_drain(pb, &pb->rings[cpu]);
+		struct ring *r = &pb->rings[cpu];
+		struct perf_event_mmap_page *pg = r->base;
+
+		if (!pg)
+			continue;
+		r->head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
+		r->pos = pg->data_tail;
+		ring_peek(pb, r);
+	}
+	for (;;) {
+		struct ring *first = NULL;
+
+		for (int cpu = 0; cpu < pb->ncpus; cpu++) {
+			struct ring *r = &pb->rings[cpu];
+
+			if (r->next && (!first || r->next_time < first->next_time))
+				first = r;
+		}
+		if (!first)
+			break;
+		perf_record(pb, first->next);
+		first->pos += first->next->size;
+		ring_peek(pb, first);
+	}
+	for (int cpu = 0; cpu < pb->ncpus; cpu++) {
+		struct ring *r = &pb->rings[cpu];
+
+		if (r->base)
+			__atomic_store_n(&((struct perf_event_mmap_page *)r->base)->data_tail,
+					 r->pos, __ATOMIC_RELEASE);
 	}
 }
 

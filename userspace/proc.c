@@ -435,29 +435,32 @@ void proc_table__fork(struct proc_table *t, uint32_t pid, uint32_t ppid, uint32_
 	}
 	parent = proc_table__find(t, ppid);
 	child = proc_table__find(t, pid);
-	if (child) {
+	if (child && child->exited) {
 		/* A reused pid: forget the old process. */
 		u32map__del(&t->procs, pid);
-		if (!child->exited)
-			t->live--;
 		proc__free(child);
+		child = NULL;
 	}
-	child = proc_table__add(t, pid);
-	if (!child)
-		return;
-	child->backfilled = true;
-	if (parent) {
-		memcpy(child->comm, parent->comm, sizeof(child->comm));
-		memcpy(child->exe, parent->exe, sizeof(child->exe));
+	if (!child) {
+		child = proc_table__add(t, pid);
+		if (!child)
+			return;
 		child->nspid = 0;
+	}
+	/* A child already known has newer state (its exec came first in our
+	 * reading): the parent's image only fills what is missing. */
+	if (parent && !child->nmaps && !child->exec_pending) {
+		if (!child->comm[0])
+			memcpy(child->comm, parent->comm, sizeof(child->comm));
+		if (!child->exe[0])
+			memcpy(child->exe, parent->exe, sizeof(child->exe));
 		if (!proc__reserve(child, parent->nmaps)) {
 			for (size_t i = 0; i < parent->nmaps; i++)
 				child->maps[i] = mapping__get(parent->maps[i]);
 			child->nmaps = parent->nmaps;
 		}
-	} else {
-		child->backfilled = false;
 	}
+	child->backfilled = child->backfilled || parent != NULL;
 	th = calloc(1, sizeof(*th));
 	if (th) {
 		th->tid = tid;

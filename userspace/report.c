@@ -69,6 +69,7 @@ struct report {
 	int64_t total;	  /* sum of |value| over samples: the base for percentages */
 	int64_t lost;	  /* value of samples with a "[lost]" leaf */
 	int64_t lost_cnt; /* the same in the count type */
+	int64_t total_cnt; /* all samples, in the count type */
 };
 
 static void why__set(char *why, size_t n, const char *fmt, ...)
@@ -173,12 +174,10 @@ static bool is_gzip(const struct report_buf *b)
  * at most REPORT_MAX_SIZE bytes. */
 static int gunzip(const struct report_buf *in, struct report_buf *out, char *why, size_t whylen)
 {
-	size_t cap = in->len < REPORT_MAX_SIZE / 4 ? in->len * 4 + 4096 : REPORT_MAX_SIZE;
+	size_t cap = in->len < ((size_t)16 << 20) ? in->len * 4 + 4096 : (size_t)64 << 20;
 	z_stream zs = {0};
 	int ret, err = 0;
 
-	if (cap > REPORT_MAX_SIZE)
-		cap = REPORT_MAX_SIZE;
 	out->data = malloc(cap);
 	if (!out->data)
 		return -ENOMEM;
@@ -420,6 +419,16 @@ static int report__check(struct report *r, char *why, size_t whylen)
 	return 0;
 }
 
+/* Replaces control bytes in every string with '?', so that nothing printed
+ * from the file (names, types, units) can drive the terminal. */
+static void report__sanitize(const profile_t *pr)
+{
+	for (size_t i = 0; i < pr->n_string_table; i++)
+		for (char *c = pr->string_table[i]; c && *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
+}
+
 /* Picks the sample type shown: by name, else by index; by default the first
  * in nanoseconds, else the first. */
 static int report__pick(struct report *r, const char *want, char *why, size_t whylen)
@@ -610,6 +619,8 @@ static int report__compute(struct report *r)
 		bool leaf = true;
 
 		r->total = sat_add(r->total, sat_abs(v));
+		if (r->count_si >= 0)
+			r->total_cnt = sat_add(r->total_cnt, sat_abs(s->value[r->count_si]));
 		for (size_t j = 0; j < s->n_location_id; j++) {
 			size_t li = (size_t)id_map__find(&r->locs, s->location_id[j]);
 
@@ -792,7 +803,11 @@ static void report__output(FILE *out, const struct report *r, const char *path, 
 		value__fmt(a, sizeof(a), pr->period, str_get(pr, pr->period_type->unit));
 		fprintf(out, "Period: %s %s\n", a, str_get(pr, pr->period_type->type));
 	}
-	fprintf(out, "Samples: %zu\n", pr->n_sample);
+	if (r->count_si >= 0)
+		fprintf(out, "Samples: %" PRId64 " (%zu distinct stacks)\n", r->total_cnt,
+			pr->n_sample);
+	else
+		fprintf(out, "Samples: %zu distinct stacks\n", pr->n_sample);
 	value__fmt(a, sizeof(a), r->total, unit);
 	fprintf(out, "Total: %s %s", a, type);
 	if (!strcmp(unit, "nanoseconds") && pr->duration_nanos > 0) {
@@ -869,8 +884,10 @@ int report_print(FILE *out, const char *path, int top_n, const char *sample_inde
 	r.pr = pr;
 	if (!err)
 		err = report__check(&r, why, sizeof(why));
-	if (!err)
+	if (!err) {
+		report__sanitize(pr);
 		err = report__pick(&r, sample_index, why, sizeof(why));
+	}
 	if (!err)
 		err = report__compute(&r);
 	if (!err)

@@ -42,8 +42,8 @@ static void rust_unescape(char *s)
 		const char *seq;
 		char c;
 	} esc[] = {
-		{"$LT$", '<'}, {"$GT$", '>'}, {"$RF$", '&'}, {"$BP$", '*'}, {"$SP$", '@'},
-		{"$C$", ','},  {"$LP$", '('}, {"$RP$", ')'},
+	    {"$LT$", '<'}, {"$GT$", '>'}, {"$RF$", '&'}, {"$BP$", '*'},
+	    {"$SP$", '@'}, {"$C$", ','},  {"$LP$", '('}, {"$RP$", ')'},
 	};
 	char *out = s;
 	const char *in = s;

@@ -260,6 +260,29 @@ static void elf_file__close(struct elf_file *f)
 	f->fd = -1;
 }
 
+/* A truncated file has headers that point past its end (libelf then just
+ * reports no sections). */
+static bool elf_headers_fit(Elf *elf, const GElf_Ehdr *eh, uint64_t size)
+{
+	uint64_t phnum = eh->e_phnum, shnum = eh->e_shnum;
+
+	if (phnum == PN_XNUM) {
+		size_t n;
+
+		if (elf_getphdrnum(elf, &n) < 0)
+			return false;
+		phnum = n;
+	}
+	if (eh->e_phoff && phnum &&
+	    (eh->e_phoff > size || phnum * eh->e_phentsize > size - eh->e_phoff))
+		return false;
+	if (eh->e_shoff && !shnum)
+		shnum = 1; /* the count is in section 0 */
+	if (eh->e_shoff && (eh->e_shoff > size || shnum * eh->e_shentsize > size - eh->e_shoff))
+		return false;
+	return true;
+}
+
 static int elf_file__open(struct elf_file *f, const char *path)
 {
 	GElf_Ehdr ehdr;
@@ -273,7 +296,8 @@ static int elf_file__open(struct elf_file *f, const char *path)
 	    f->st.st_size < (off_t)sizeof(Elf32_Ehdr))
 		goto bad;
 	f->elf = elf_begin(f->fd, ELF_C_READ_MMAP, NULL);
-	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || !gelf_getehdr(f->elf, &ehdr))
+	if (!f->elf || elf_kind(f->elf) != ELF_K_ELF || !gelf_getehdr(f->elf, &ehdr) ||
+	    !elf_headers_fit(f->elf, &ehdr, f->st.st_size))
 		goto bad;
 	return 0;
 bad:
@@ -632,7 +656,8 @@ static bool debug_find(const struct sym_cache *c, const char *path, const struct
 	if (!strncmp(path, "/proc/", 6)) {
 		const char *p = strchr(path + 6, '/');
 
-		if (p && p > path + 6 && !strncmp(p, "/root/", 6) && (size_t)(p + 5 - path) < PATH_MAX) {
+		if (p && p > path + 6 && !strncmp(p, "/root/", 6) &&
+		    (size_t)(p + 5 - path) < PATH_MAX) {
 			memcpy(s->root, path, p + 5 - path);
 			inner = p + 5;
 		}
@@ -696,8 +721,8 @@ static struct sym_elf *sym_elf__load(const struct sym_cache *c, const char *path
 		nsymtab = collect__section(&col, f->elf, ms.symtab, arm);
 	if (ms.dynsym)
 		collect__section(&col, f->elf, ms.dynsym, arm);
-	if ((!nsymtab || !ms.dwarf) && !col.oom &&
-	    debug_find(c, path, f, build_id, &dbg, &ds) && !nsymtab && ds.symtab)
+	if ((!nsymtab || !ms.dwarf) && !col.oom && debug_find(c, path, f, build_id, &dbg, &ds) &&
+	    !nsymtab && ds.symtab)
 		collect__section(&col, dbg.elf, ds.symtab, arm);
 	if (col.oom || sym_elf__set_symbols(e, &col) < 0)
 		goto fail;
@@ -783,7 +808,8 @@ static bool sym_elf__dw_open(struct sym_elf *e)
 		e->cus[e->ncus].die = die;
 		e->cus[e->ncus].scanned = false;
 		e->ncus++;
-		while (nr++ < DWARF_RANGES_MAX && (off = dwarf_ranges(&die, off, &base, &lo, &hi)) > 0)
+		while (nr++ < DWARF_RANGES_MAX &&
+		       (off = dwarf_ranges(&die, off, &base, &lo, &hi)) > 0)
 			if (hi > lo && !sym_elf__dw_add_range(e, &ranges_cap, lo, hi))
 				return false;
 	}
@@ -1067,8 +1093,7 @@ static void sym_cache__alias(struct sym_cache *c, const char *key, struct sym_el
 	}
 }
 
-struct sym_elf *sym_cache__elf(struct sym_cache *c, const char *path, uint64_t dev,
-			       uint64_t ino)
+struct sym_elf *sym_cache__elf(struct sym_cache *c, const char *path, uint64_t dev, uint64_t ino)
 {
 	char *key = NULL, *fkey = NULL, *bkey = NULL;
 	char build_id[2 * BUILD_ID_MAX + 1];
@@ -1082,7 +1107,8 @@ struct sym_elf *sym_cache__elf(struct sym_cache *c, const char *path, uint64_t d
 		return NULL;
 	c->clock++;
 	if (dev || ino)
-		ret = asprintf(&key, "i:%llx:%llx", (unsigned long long)dev, (unsigned long long)ino);
+		ret =
+		    asprintf(&key, "i:%llx:%llx", (unsigned long long)dev, (unsigned long long)ino);
 	else
 		ret = asprintf(&key, "p:%s", path);
 	if (ret < 0)

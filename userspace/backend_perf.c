@@ -103,8 +103,7 @@ static unsigned int perf_max_stack(unsigned int wanted)
 			return wanted;
 		}
 	}
-	log_info("stacks deeper than %u frames are truncated (kernel.perf_event_max_stack)",
-		 cur);
+	log_info("stacks deeper than %u frames are truncated (kernel.perf_event_max_stack)", cur);
 	return cur;
 }
 
@@ -302,29 +301,29 @@ static int perf_open(struct backend **out, const struct options *opts, int pid,
 
 	pb->kernel_frames = true;
 	pb->attr = (struct perf_event_attr){
-		.size = sizeof(struct perf_event_attr),
-		.type = opts->event == EVENT_CYCLES ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
-		.config = opts->event == EVENT_CYCLES ? PERF_COUNT_HW_CPU_CYCLES
-						      : PERF_COUNT_SW_CPU_CLOCK,
-		.freq = 1,
-		.sample_freq = opts->frequency,
-		.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME |
-			       PERF_SAMPLE_CPU | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN,
-		.sample_max_stack = (uint16_t)pb->max_stack,
-		.exclude_idle = 1,
-		.exclude_guest = 1,
-		.mmap = 1,
-		.mmap2 = 1,
-		.comm = 1,
-		.comm_exec = 1,
-		.task = 1,
-		.sample_id_all = 1,
-		.watermark = 1,
-		.use_clockid = 1,
-		.clockid = CLOCK_MONOTONIC,
-		.inherit = opts->mode != TARGET_GLOBAL,
-		.disabled = opts->mode == TARGET_WRAP,
-		.enable_on_exec = opts->mode == TARGET_WRAP,
+	    .size = sizeof(struct perf_event_attr),
+	    .type = opts->event == EVENT_CYCLES ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
+	    .config =
+		opts->event == EVENT_CYCLES ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK,
+	    .freq = 1,
+	    .sample_freq = opts->frequency,
+	    .sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
+			   PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN,
+	    .sample_max_stack = (uint16_t)pb->max_stack,
+	    .exclude_idle = 1,
+	    .exclude_guest = 1,
+	    .mmap = 1,
+	    .mmap2 = 1,
+	    .comm = 1,
+	    .comm_exec = 1,
+	    .task = 1,
+	    .sample_id_all = 1,
+	    .watermark = 1,
+	    .use_clockid = 1,
+	    .clockid = CLOCK_MONOTONIC,
+	    .inherit = opts->mode != TARGET_GLOBAL,
+	    .disabled = opts->mode == TARGET_WRAP,
+	    .enable_on_exec = opts->mode == TARGET_WRAP,
 	};
 	pb->attr.wakeup_watermark = (uint32_t)(ring_pages(opts->frequency) * 4096 / 4);
 
@@ -465,8 +464,8 @@ static void perf_record(struct perf_backend *pb, const struct perf_event_header 
 		if (!(m->prot & PROT_EXEC))
 			break;
 		copy_str(str, sizeof(str), m->filename, len - sizeof(*m));
-		pb->ev.mmap(pb->ev.ctx, m->pid, m->addr, m->len, m->pgoff,
-			    makedev(m->maj, m->min), m->ino, str);
+		pb->ev.mmap(pb->ev.ctx, m->pid, m->addr, m->len, m->pgoff, makedev(m->maj, m->min),
+			    m->ino, str);
 		break;
 	}
 	case PERF_RECORD_MMAP: {
@@ -657,12 +656,12 @@ static bool perf_kernel_frames(struct backend *b)
 }
 
 const struct backend_ops backend_perf = {
-	.name = "perf",
-	.open = perf_open,
-	.fds = perf_fds,
-	.drain = perf_drain,
-	.stop = perf_stop,
-	.stats = perf_stats,
-	.kernel_frames = perf_kernel_frames,
-	.free = perf_free,
+    .name = "perf",
+    .open = perf_open,
+    .fds = perf_fds,
+    .drain = perf_drain,
+    .stop = perf_stop,
+    .stats = perf_stats,
+    .kernel_frames = perf_kernel_frames,
+    .free = perf_free,
 };

@@ -80,8 +80,8 @@ void diag_perf_refused(int err, const struct options *opts)
 		log_error("perf_event_open: event '%s' is not supported here (%s)%s",
 			  event_name(opts->event), strerror(-err),
 			  opts->event == EVENT_CYCLES
-				  ? "; no hardware PMU (a VM?): use -e cpu-clock"
-				  : "");
+			      ? "; no hardware PMU (a VM?): use -e cpu-clock"
+			      : "");
 		break;
 	case EMFILE:
 	case ENFILE:
@@ -116,6 +116,25 @@ void diag_mmap_refused(int err, size_t bytes)
 		  rl.rlim_cur == RLIM_INFINITY ? 0ULL : (unsigned long long)rl.rlim_cur / 1024,
 		  read_long("/proc/sys/kernel/perf_event_mlock_kb", 0),
 		  has_cap(caps, CAP_IPC_LOCK) ? "held" : "missing");
+}
+
+void diag_io_uring(int err)
+{
+	struct rlimit rl = {0};
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	if (err == -ENOMEM)
+		log_error("io_uring setup failed (%s): locked memory is limited ('ulimit -l' is "
+			  "%llu KiB); raise it or grant CAP_IPC_LOCK",
+			  strerror(-err),
+			  rl.rlim_cur == RLIM_INFINITY ? 0ULL
+						       : (unsigned long long)rl.rlim_cur / 1024);
+	else if (err == -EPERM || err == -ENOSYS)
+		log_error("io_uring setup failed (%s): io_uring is disabled here "
+			  "(kernel.io_uring_disabled, seccomp or a container runtime)",
+			  strerror(-err));
+	else
+		log_error("io_uring setup failed: %s", strerror(-err));
 }
 
 void diag_no_samples(const struct options *opts)

@@ -14,6 +14,8 @@
 void diag_perf_refused(int err, const struct options *opts);
 /* mmap of a perf ring of bytes failed with err. */
 void diag_mmap_refused(int err, size_t bytes);
+/* io_uring_queue_init failed with err. */
+void diag_io_uring(int err);
 /* A profile with no samples at all. */
 void diag_no_samples(const struct options *opts);
 

@@ -202,8 +202,8 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 		t->stats.failed++;
 		return;
 	}
-	log_debug("profile %" PRIu64 ": %" PRIu64 " samples, %zu stacks, %" PRIu64 " lost",
-		  s->seq, item.samples, stack_table__len(s->stacks), s->lost);
+	log_debug("profile %" PRIu64 ": %" PRIu64 " samples, %zu stacks, %" PRIu64 " lost", s->seq,
+		  item.samples, stack_table__len(s->stacks), s->lost);
 	if (!item.samples) {
 		t->stats.empty++;
 		diag_no_samples(t->opts);

@@ -34,8 +34,8 @@ struct snap_proc {
 
 struct snapshot {
 	struct stack_table *stacks;
-	struct u32map procs;   /* pid -> struct snap_proc */
-	struct u32map threads; /* tid -> char[16] thread name */
+	struct u32map procs;	   /* pid -> struct snap_proc */
+	struct u32map threads;	   /* tid -> char[16] thread name */
 	uint64_t start_ns, end_ns; /* CLOCK_REALTIME */
 	uint64_t lost;		   /* samples the source dropped in the period */
 	uint64_t seq;		   /* 0, 1, 2... within a run */

@@ -11,8 +11,8 @@ static enum log_level log_level = LOG_NOTICE;
 static FILE *log_file;
 
 static const char *const level_names[] = {
-	[LOG_DEBUG] = "debug", [LOG_INFO] = "informational", [LOG_NOTICE] = "notice",
-	[LOG_WARN] = "warn",   [LOG_ERROR] = "error",	      [LOG_OFF] = "off",
+    [LOG_DEBUG] = "debug", [LOG_INFO] = "informational", [LOG_NOTICE] = "notice",
+    [LOG_WARN] = "warn",   [LOG_ERROR] = "error",	 [LOG_OFF] = "off",
 };
 
 int log_level_parse(const char *name, enum log_level *level)
@@ -21,9 +21,10 @@ int log_level_parse(const char *name, enum log_level *level)
 		const char *name;
 		enum log_level level;
 	} aliases[] = {
-		{"debug", LOG_DEBUG},	{"informational", LOG_INFO}, {"info", LOG_INFO},
-		{"notice", LOG_NOTICE}, {"warn", LOG_WARN},	     {"warning", LOG_WARN},
-		{"error", LOG_ERROR},	{"off", LOG_OFF},
+	    {"debug", LOG_DEBUG}, {"informational", LOG_INFO},
+	    {"info", LOG_INFO},	  {"notice", LOG_NOTICE},
+	    {"warn", LOG_WARN},	  {"warning", LOG_WARN},
+	    {"error", LOG_ERROR}, {"off", LOG_OFF},
 	};
 
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++) {

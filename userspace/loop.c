@@ -134,8 +134,8 @@ int loop__run(struct loop *l)
 int timerfd_every(unsigned int first_ms, unsigned int interval_ms)
 {
 	struct itimerspec its = {
-		.it_value = {first_ms / 1000, (long)(first_ms % 1000) * 1000000},
-		.it_interval = {interval_ms / 1000, (long)(interval_ms % 1000) * 1000000},
+	    .it_value = {first_ms / 1000, (long)(first_ms % 1000) * 1000000},
+	    .it_interval = {interval_ms / 1000, (long)(interval_ms % 1000) * 1000000},
 	};
 	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
 

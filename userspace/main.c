@@ -29,12 +29,14 @@ static const struct backend_ops *choose_backend(const struct options *opts)
 		fprintf(stderr,
 			"hrprof: --backend kmod: the hrprof kernel module is not %s; use "
 			"--backend perf or auto\n",
-			have_kmod ? "supported by this build" : "loaded (" KMOD_DEVICE " is missing)");
+			have_kmod ? "supported by this build"
+				  : "loaded (" KMOD_DEVICE " is missing)");
 		return NULL;
 	case BACKEND_AUTO:
-		log_info("backend: perf (%s)", have_kmod ? "the module is not supported by this build"
-							 : KMOD_DEVICE " is missing: the kernel module "
-								       "is not loaded");
+		log_info("backend: perf (%s)", have_kmod
+						   ? "the module is not supported by this build"
+						   : KMOD_DEVICE " is missing: the kernel module "
+								 "is not loaded");
 		return &backend_perf;
 	default:
 		log_info("backend: perf (asked for)");

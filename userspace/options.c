@@ -26,27 +26,27 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{"service", required_argument, NULL, 'S'},
-	{"environment", required_argument, NULL, 'E'},
-	{"service_version", required_argument, NULL, 'V'},
-	{"tags", required_argument, NULL, 'T'},
-	{"pid", required_argument, NULL, 'p'},
-	{"global", no_argument, NULL, 'g'},
-	{"upload_period", required_argument, NULL, 'u'},
-	{"log_level", required_argument, NULL, 'l'},
-	{"log_mode", required_argument, NULL, OPT_LOG_MODE},
-	{"show_config", no_argument, NULL, OPT_SHOW_CONFIG},
-	{"version", no_argument, NULL, 'v'},
-	{"enable", required_argument, NULL, OPT_ENABLE},
-	{"help", no_argument, NULL, 'h'},
-	{"frequency", required_argument, NULL, 'F'},
-	{"output", required_argument, NULL, 'o'},
-	{"backend", required_argument, NULL, OPT_BACKEND},
-	{"event", required_argument, NULL, 'e'},
-	{"max_frames", required_argument, NULL, OPT_MAX_FRAMES},
-	{"maximum_pids", required_argument, NULL, OPT_MAX_PIDS},
-	{"maximum-pids", required_argument, NULL, OPT_MAX_PIDS},
-	{NULL, 0, NULL, 0},
+    {"service", required_argument, NULL, 'S'},
+    {"environment", required_argument, NULL, 'E'},
+    {"service_version", required_argument, NULL, 'V'},
+    {"tags", required_argument, NULL, 'T'},
+    {"pid", required_argument, NULL, 'p'},
+    {"global", no_argument, NULL, 'g'},
+    {"upload_period", required_argument, NULL, 'u'},
+    {"log_level", required_argument, NULL, 'l'},
+    {"log_mode", required_argument, NULL, OPT_LOG_MODE},
+    {"show_config", no_argument, NULL, OPT_SHOW_CONFIG},
+    {"version", no_argument, NULL, 'v'},
+    {"enable", required_argument, NULL, OPT_ENABLE},
+    {"help", no_argument, NULL, 'h'},
+    {"frequency", required_argument, NULL, 'F'},
+    {"output", required_argument, NULL, 'o'},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"event", required_argument, NULL, 'e'},
+    {"max_frames", required_argument, NULL, OPT_MAX_FRAMES},
+    {"maximum_pids", required_argument, NULL, OPT_MAX_PIDS},
+    {"maximum-pids", required_argument, NULL, OPT_MAX_PIDS},
+    {NULL, 0, NULL, 0},
 };
 
 /* Hard bounds, checked as values are parsed. */
@@ -245,8 +245,7 @@ static int options_from_env(struct options *o)
 	if ((v = getenv("DD_PROFILING_ENABLED")) && *v && parse_bool(v, &o->enabled))
 		return bad("DD_PROFILING_ENABLED: '%s' is not true or false", v);
 	if ((v = getenv("DD_PROFILING_NATIVE_EVENTS")) && *v && parse_event(v, &o->event))
-		return bad("DD_PROFILING_NATIVE_EVENTS: unknown event '%s' (cpu-clock, cycles)",
-			   v);
+		return bad("DD_PROFILING_NATIVE_EVENTS: unknown event '%s' (cpu-clock, cycles)", v);
 	if ((v = getenv("DD_PROFILING_MAXIMUM_PIDS")) && *v &&
 	    parse_uint(v, 1, 1000000, &o->maximum_pids))
 		return bad("DD_PROFILING_MAXIMUM_PIDS: '%s' is not a count", v);
@@ -260,17 +259,17 @@ int options_parse(struct options *o, int argc, char **argv)
 	int c, err;
 
 	*o = (struct options){
-		.mode = TARGET_WRAP,
-		.backend = BACKEND_AUTO,
-		.event = EVENT_CPU_CLOCK,
-		.frequency = 99,
-		.upload_period = 59,
-		.max_frames = 512,
-		.maximum_pids = 1000,
-		.service = "myservice",
-		.log_level = LOG_NOTICE,
-		.log_mode = "stderr",
-		.enabled = true,
+	    .mode = TARGET_WRAP,
+	    .backend = BACKEND_AUTO,
+	    .event = EVENT_CPU_CLOCK,
+	    .frequency = 99,
+	    .upload_period = 59,
+	    .max_frames = 512,
+	    .maximum_pids = 1000,
+	    .service = "myservice",
+	    .log_level = LOG_NOTICE,
+	    .log_mode = "stderr",
+	    .enabled = true,
 	};
 	err = options_from_env(o);
 	if (err)

@@ -32,11 +32,11 @@ enum event_kind {
 
 struct options {
 	enum target_mode mode;
-	int pid;		/* TARGET_PID */
-	char **command;		/* TARGET_WRAP: NULL-terminated argv */
+	int pid;	/* TARGET_PID */
+	char **command; /* TARGET_WRAP: NULL-terminated argv */
 	enum backend_kind backend;
 	enum event_kind event;
-	unsigned int frequency; /* Hz */
+	unsigned int frequency;	    /* Hz */
 	unsigned int upload_period; /* seconds */
 	unsigned int max_frames;
 	unsigned int maximum_pids;

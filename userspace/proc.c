@@ -62,8 +62,8 @@ static struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff
 
 	if (!m)
 		return NULL;
-	*m = (struct mapping){.refs = 1, .start = start, .end = end, .pgoff = pgoff,
-			      .dev = dev, .ino = ino};
+	*m = (struct mapping){
+	    .refs = 1, .start = start, .end = end, .pgoff = pgoff, .dev = dev, .ino = ino};
 	memcpy(m->path, path, len + 1);
 	return m;
 }
@@ -338,8 +338,8 @@ static int proc__insert(struct proc *p, struct mapping *m)
 		if (a->start < m->start)
 			left = mapping__new(a->start, m->start, a->pgoff, a->dev, a->ino, a->path);
 		if (b->end > m->end)
-			right = mapping__new(m->end, b->end, b->pgoff + (m->end - b->start),
-					     b->dev, b->ino, b->path);
+			right = mapping__new(m->end, b->end, b->pgoff + (m->end - b->start), b->dev,
+					     b->ino, b->path);
 		if ((a->start < m->start && !left) || (b->end > m->end && !right)) {
 			free(left);
 			free(right);
@@ -387,8 +387,7 @@ void proc_table__mmap(struct proc_table *t, uint32_t pid, uint64_t start, uint64
 		set_exe(p, path);
 }
 
-void proc_table__comm(struct proc_table *t, uint32_t pid, uint32_t tid, const char *comm,
-		      bool exec)
+void proc_table__comm(struct proc_table *t, uint32_t pid, uint32_t tid, const char *comm, bool exec)
 {
 	struct proc *p = proc_table__get(t, pid, false);
 	struct thread *th = proc_table__thread(t, pid, tid);

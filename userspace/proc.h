@@ -40,14 +40,14 @@ void jitmap__put(struct jitmap *j);
 
 struct proc {
 	uint32_t pid;
-	uint32_t nspid;	       /* pid in its own namespace, for /tmp/perf-<nspid>.map */
-	char comm[16];	       /* the main thread's name */
-	char exe[64];	       /* the executable's basename: the root frame */
-	bool exec_pending;     /* exec seen; the next executable mapping names exe */
-	bool exited;	       /* gone: freed at the next collection */
-	bool backfilled;       /* /proc/<pid>/maps read once */
+	uint32_t nspid;		 /* pid in its own namespace, for /tmp/perf-<nspid>.map */
+	char comm[16];		 /* the main thread's name */
+	char exe[64];		 /* the executable's basename: the root frame */
+	bool exec_pending;	 /* exec seen; the next executable mapping names exe */
+	bool exited;		 /* gone: freed at the next collection */
+	bool backfilled;	 /* /proc/<pid>/maps read once */
 	uint64_t jit_checked_ns; /* last look for a perf map */
-	struct mapping **maps; /* sorted by start, not overlapping */
+	struct mapping **maps;	 /* sorted by start, not overlapping */
 	size_t nmaps, maps_cap;
 	struct jitmap *jit;
 };
@@ -62,7 +62,7 @@ struct thread {
 struct proc_table;
 
 struct proc_stats {
-	uint64_t procs;	    /* tracked now */
+	uint64_t procs;	       /* tracked now */
 	uint64_t dropped_pids; /* processes not tracked because of maximum_pids */
 	uint64_t backfills;
 	uint64_t mmaps;

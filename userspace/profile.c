@@ -61,7 +61,7 @@ struct idmap {
 		const void *owner;
 		uint64_t addr;
 		uint64_t id;
-	} *slots;
+	} * slots;
 	size_t cap, len;
 };
 
@@ -165,8 +165,7 @@ static struct sym_elf *open_elf(struct builder *b, const struct snap_proc *p,
 	return elf;
 }
 
-static uint64_t user_location(struct builder *b, const struct snap_proc *p, uint64_t ip,
-			      bool leaf)
+static uint64_t user_location(struct builder *b, const struct snap_proc *p, uint64_t ip, bool leaf)
 {
 	uint64_t look = leaf ? ip : ip - 1, *id, fn = 0, mid = 0;
 	const struct mapping *m = NULL;
@@ -235,9 +234,9 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool leaf)
 	if (!b->sy->ksyms)
 		b->sy->ksyms = ksyms__load("/proc/kallsyms");
 	if (!b->kernel_mapping)
-		b->kernel_mapping = pprof__mapping(b->pp, KERNEL_START, UINT64_MAX, 0,
-						   "[kernel.kallsyms]", "",
-						   b->sy->ksyms && !ksyms__empty(b->sy->ksyms), false);
+		b->kernel_mapping =
+		    pprof__mapping(b->pp, KERNEL_START, UINT64_MAX, 0, "[kernel.kallsyms]", "",
+				   b->sy->ksyms && !ksyms__empty(b->sy->ksyms), false);
 	if (b->sy->ksyms && ksyms__lookup(b->sy->ksyms, leaf ? ip : ip - 1, &info)) {
 		fn = pprof__function(b->pp, info.name, info.raw_name,
 				     info.file ? info.file : "[kernel.kallsyms]");
@@ -247,6 +246,24 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool leaf)
 	}
 	*id = pprof__location(b->pp, b->kernel_mapping, ip, fn);
 	return *id;
+}
+
+/* pprof readers title a profile after its first mapping: make it the
+ * executable of the first process sampled (the target, when there is one). */
+static void add_main_mapping(struct builder *b)
+{
+	const struct stack *st = stack_table__at(b->snap->stacks, 0);
+	const struct snap_proc *p = st ? u32map__find(&b->snap->procs, st->pid) : NULL;
+
+	for (size_t i = 0; p && p->exe[0] && i < p->nmaps; i++) {
+		const struct mapping *m = p->maps[i];
+		const char *base = strrchr(m->path, '/');
+
+		if (base && !strcmp(base + 1, p->exe) && mapping__is_file(m)) {
+			pprof_mapping_of(b, p, m, open_elf(b, p, m));
+			return;
+		}
+	}
 }
 
 static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
@@ -319,6 +336,7 @@ struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 	pprof__set_time(b.pp, (int64_t)s->start_ns, (int64_t)(s->end_ns - s->start_ns));
 	add_comments(&b, opts);
 
+	add_main_mapping(&b);
 	*samples = 0;
 	for (size_t i = 0; i < stack_table__len(s->stacks); i++) {
 		const struct stack *st = stack_table__at(s->stacks, i);

@@ -64,11 +64,11 @@ struct report {
 	size_t *loc_frame; /* location index -> first of its frames in frames[] */
 	size_t *frames;	   /* node per frame, innermost first */
 	size_t nframes;
-	size_t si;	  /* sample type shown */
-	long count_si;	  /* a sample type counted in "count", or -1 */
-	int64_t total;	  /* sum of |value| over samples: the base for percentages */
-	int64_t lost;	  /* value of samples with a "[lost]" leaf */
-	int64_t lost_cnt; /* the same in the count type */
+	size_t si;	   /* sample type shown */
+	long count_si;	   /* a sample type counted in "count", or -1 */
+	int64_t total;	   /* sum of |value| over samples: the base for percentages */
+	int64_t lost;	   /* value of samples with a "[lost]" leaf */
+	int64_t lost_cnt;  /* the same in the count type */
 	int64_t total_cnt; /* all samples, in the count type */
 };
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "diag.h"
 #include "export.h"
 #include "log.h"
 #include "loop.h"
@@ -323,8 +324,8 @@ static void session_report(struct session *s, const struct export_stats *es)
 	if (s->backend)
 		s->ops->stats(s->backend, &bs);
 	proc_table__stats(s->procs, &ps);
-	log_notice("%" PRIu64 " profiles written, %" PRIu64 " samples, %" PRIu64
-		   " lost, %" PRIu64 " failed exports",
+	log_notice("%" PRIu64 " profiles written, %" PRIu64 " samples, %" PRIu64 " lost, %" PRIu64
+		   " failed exports",
 		   es->profiles, es->samples, bs.lost, es->failed);
 	log_debug("backend %s: %" PRIu64 " samples, %" PRIu64 " lost, %" PRIu64
 		  " throttled, %" PRIu64 " bad records; %" PRIu64 " mmaps, %" PRIu64
@@ -335,16 +336,21 @@ static void session_report(struct session *s, const struct export_stats *es)
 
 int session_run(const struct options *opts, const struct backend_ops *ops)
 {
-	struct session s = {.opts = opts, .ops = ops, .sigfd = -1, .export_fd = -1,
-			    .tick_fd = -1, .pidfd = -1, .child = -1};
+	struct session s = {.opts = opts,
+			    .ops = ops,
+			    .sigfd = -1,
+			    .export_fd = -1,
+			    .tick_fd = -1,
+			    .pidfd = -1,
+			    .child = -1};
 	struct backend_events ev = {
-		.ctx = &s,
-		.sample = on_sample,
-		.lost = on_lost,
-		.mmap = on_mmap,
-		.comm = on_comm,
-		.fork = on_fork,
-		.exit = on_exit_rec,
+	    .ctx = &s,
+	    .sample = on_sample,
+	    .lost = on_lost,
+	    .mmap = on_mmap,
+	    .comm = on_comm,
+	    .fork = on_fork,
+	    .exit = on_exit_rec,
 	};
 	struct export_stats es = {0};
 	sigset_t set, oldmask;
@@ -359,7 +365,17 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 	s.stacks = stack_table__new();
 	err = loop__new(&s.loop, 256);
 	if (err) {
-		log_error("io_uring setup failed: %s", strerror(-err));
+		diag_io_uring(err);
+		if (opts->mode == TARGET_WRAP) {
+			/* Be the command's faithful wrapper all the same. */
+			log_error("profiling is off: '%s' runs without it", opts->command[0]);
+			sigprocmask(SIG_SETMASK, &oldmask, NULL);
+			proc_table__free(s.procs);
+			stack_table__free(s.stacks);
+			execvp(opts->command[0], opts->command);
+			log_error("cannot run '%s': %s", opts->command[0], strerror(errno));
+			return errno == ENOENT ? 127 : 126;
+		}
 		goto out;
 	}
 	if (!s.procs || !s.stacks) {
@@ -390,10 +406,10 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 
 	err = ops->open(&s.backend, opts, target, &ev);
 	if (err) {
-		if (opts->mode == TARGET_WRAP)
-			log_error("profiling is off: '%s' runs without it", opts->command[0]);
-		else
+		if (opts->mode != TARGET_WRAP)
 			goto out;
+		log_error("profiling is off: '%s' runs without it", opts->command[0]);
+		err = 0;
 	}
 	s.period_start = clock_ns(CLOCK_REALTIME);
 	if (s.backend) {
@@ -435,7 +451,7 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 		while (!s.child_exited && waitpid(s.child, &s.child_status, 0) == s.child) {
 			s.child_exited = true;
 			s.exit_code = WIFEXITED(s.child_status) ? WEXITSTATUS(s.child_status)
-							       : 128 + WTERMSIG(s.child_status);
+								: 128 + WTERMSIG(s.child_status);
 		}
 		goto out;
 	}

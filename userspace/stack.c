@@ -154,8 +154,14 @@ int stack_table__add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t
 	s = arena_alloc(t, sizeof(*s) + (size_t)(nr_kernel + nr_user) * sizeof(uint64_t));
 	if (!s)
 		return -ENOMEM;
-	*s = (struct stack){.hash = h, .count = 1, .weight = weight, .pid = pid, .tid = tid,
-			    .flags = flags, .nr_kernel = nr_kernel, .nr_user = nr_user};
+	*s = (struct stack){.hash = h,
+			    .count = 1,
+			    .weight = weight,
+			    .pid = pid,
+			    .tid = tid,
+			    .flags = flags,
+			    .nr_kernel = nr_kernel,
+			    .nr_user = nr_user};
 	memcpy(s->ips, kips, nr_kernel * sizeof(*kips));
 	memcpy(s->ips + nr_kernel, uips, nr_user * sizeof(*uips));
 	s->next = *slot;

@@ -27,7 +27,8 @@ struct sym_elf;
 struct sym_cache;
 
 /* A cache of opened ELF files, keyed by build id (else device and inode, else
- * path), holding at most max_files. Returns NULL only when out of memory. */
+ * path), holding at most max_files after each sym_cache__trim. Not thread-safe.
+ * Returns NULL only when out of memory. */
 struct sym_cache *sym_cache__new(unsigned int max_files);
 void sym_cache__free(struct sym_cache *cache);
 
@@ -35,7 +36,8 @@ void sym_cache__free(struct sym_cache *cache);
  * Opens, or finds in the cache, the ELF file at path: a path the daemon can
  * open, such as "/proc/<pid>/root/usr/lib/x86_64-linux-gnu/libc.so.6" for a
  * file in another mount namespace. dev and ino come from the mapping (0 when
- * unknown) and identify the file without reading it. A file that cannot be
+ * unknown); once a file with that device and inode was opened they find it
+ * again without touching the path (a process that exited). A file that cannot be
  * read or is not ELF returns NULL, and the failure is remembered.
  * The returned object stays valid until sym_cache__trim or sym_cache__free.
  */
@@ -47,7 +49,7 @@ struct sym_elf *sym_cache__elf(struct sym_cache *cache, const char *path, uint64
 void sym_cache__trim(struct sym_cache *cache);
 
 /* Sets the separate debug file directory (default "/usr/lib/debug"), searched
- * under a path's /proc/<pid>/root/ prefix first. Returns 0 or -ENOMEM. */
+ * under a path's /proc/<pid>/root/ prefix first. Returns 0 or -errno. */
 int sym_cache__set_debug_dir(struct sym_cache *cache, const char *dir);
 
 /* The GNU build id in lower-case hex, or "" when the file has none. */

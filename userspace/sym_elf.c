@@ -85,6 +85,7 @@ struct hnode {
 	struct hnode *next;
 	uint64_t hash;
 	struct sym_elf *elf;
+	uint64_t used; /* cache clock at the last hit */
 	/* path keys: what the path named when the key was added */
 	bool check_stat;
 	dev_t st_dev;
@@ -100,10 +101,16 @@ struct htab {
 	size_t n;
 };
 
+/*
+ * Each file has one canonical key: "b:<build id>", or for a file without one
+ * "f:<dev>:<ino>:<size>:<mtime>" as fstat saw it. Aliases, "i:<dev>:<ino>"
+ * from the caller or "p:<path>", find it without opening anything; they are
+ * dropped by a trim when unused since the trim before.
+ */
 struct sym_cache {
 	unsigned int max_files;
-	struct htab keys; /* "b:<build id>", "i:<dev>:<ino>", "p:<path>" */
-	struct htab fails;
+	struct htab keys;
+	struct htab fails; /* "n:<dev>:<ino>:<path>" */
 	struct hnode **fail_ring;
 	size_t fail_max;
 	size_t fail_head;
@@ -111,6 +118,7 @@ struct sym_cache {
 	size_t nelfs;
 	size_t elfs_cap;
 	uint64_t clock;
+	uint64_t trimmed_at;
 	char *debug_dir;
 };
 
@@ -1044,9 +1052,12 @@ void sym_cache__free(struct sym_cache *c)
 
 int sym_cache__set_debug_dir(struct sym_cache *c, const char *dir)
 {
-	char *d = strdup(dir);
+	char *d;
 	size_t len;
 
+	if (!c || !dir)
+		return -EINVAL;
+	d = strdup(dir);
 	if (!d)
 		return -ENOMEM;
 	len = strlen(d);
@@ -1084,7 +1095,10 @@ static void sym_cache__alias(struct sym_cache *c, const char *key, struct sym_el
 {
 	struct hnode *n = htab_add(&c->keys, key, e);
 
-	if (n && key[0] == 'p') {
+	if (!n)
+		return;
+	n->used = c->clock;
+	if (key[0] == 'p') {
 		n->check_stat = true;
 		n->st_dev = st->st_dev;
 		n->st_ino = st->st_ino;
@@ -1093,9 +1107,37 @@ static void sym_cache__alias(struct sym_cache *c, const char *key, struct sym_el
 	}
 }
 
+static bool sym_cache__reserve(struct sym_cache *c)
+{
+	size_t cap = c->elfs_cap ? c->elfs_cap * 2 : 16;
+	struct sym_elf **p;
+
+	if (c->nelfs < c->elfs_cap)
+		return true;
+	p = realloc(c->elfs, cap * sizeof(*p));
+	if (!p)
+		return false;
+	c->elfs = p;
+	c->elfs_cap = cap;
+	return true;
+}
+
+static struct hnode *sym_cache__find_alias(struct sym_cache *c, const char *key, const char *path)
+{
+	struct hnode *n = htab_find(&c->keys, key);
+
+	if (n && hnode__stale(n, path)) {
+		htab_del(&c->keys, n);
+		n = NULL;
+	}
+	if (n)
+		n->used = c->clock;
+	return n;
+}
+
 struct sym_elf *sym_cache__elf(struct sym_cache *c, const char *path, uint64_t dev, uint64_t ino)
 {
-	char *key = NULL, *fkey = NULL, *bkey = NULL;
+	char *ikey = NULL, *pkey = NULL, *fkey = NULL, *ckey = NULL;
 	char build_id[2 * BUILD_ID_MAX + 1];
 	struct sym_elf *e = NULL;
 	struct elf_file f;
@@ -1106,18 +1148,14 @@ struct sym_elf *sym_cache__elf(struct sym_cache *c, const char *path, uint64_t d
 	if (!c || !path || !*path)
 		return NULL;
 	c->clock++;
-	if (dev || ino)
-		ret =
-		    asprintf(&key, "i:%llx:%llx", (unsigned long long)dev, (unsigned long long)ino);
-	else
-		ret = asprintf(&key, "p:%s", path);
-	if (ret < 0)
+	if ((dev || ino) &&
+	    asprintf(&ikey, "i:%llx:%llx", (unsigned long long)dev, (unsigned long long)ino) < 0)
 		return NULL;
-	n = htab_find(&c->keys, key);
-	if (n && hnode__stale(n, path)) {
-		htab_del(&c->keys, n);
-		n = NULL;
-	}
+	if (asprintf(&pkey, "p:%s", path) < 0)
+		goto out;
+	n = ikey ? sym_cache__find_alias(c, ikey, path) : NULL;
+	if (!n)
+		n = sym_cache__find_alias(c, pkey, path);
 	if (n) {
 		e = n->elf;
 		goto out;
@@ -1127,49 +1165,54 @@ struct sym_elf *sym_cache__elf(struct sym_cache *c, const char *path, uint64_t d
 		goto out;
 	if (htab_find(&c->fails, fkey) || !libelf_ok)
 		goto out;
-	if (elf_file__open(&f, path) < 0) {
-		sym_cache__remember_fail(c, fkey);
+	ret = elf_file__open(&f, path);
+	if (ret < 0) {
+		/* out of descriptors or memory is not the file's fault */
+		if (ret != -EMFILE && ret != -ENFILE && ret != -ENOMEM && ret != -EINTR)
+			sym_cache__remember_fail(c, fkey);
 		goto out;
 	}
 	st = f.st;
 	build_id_hex(f.elf, build_id);
-	if (build_id[0]) {
-		if (asprintf(&bkey, "b:%s", build_id) < 0) {
-			elf_file__close(&f);
-			goto out;
-		}
-		n = htab_find(&c->keys, bkey);
-		if (n) {
-			elf_file__close(&f);
-			e = n->elf;
-			sym_cache__alias(c, key, e, &st);
-			goto out;
-		}
-	}
-	if (c->nelfs == c->elfs_cap) {
-		size_t cap = c->elfs_cap ? c->elfs_cap * 2 : 16;
-		struct sym_elf **p = realloc(c->elfs, cap * sizeof(*p));
-
-		if (!p) {
-			elf_file__close(&f);
-			goto out;
-		}
-		c->elfs = p;
-		c->elfs_cap = cap;
-	}
-	e = sym_elf__load(c, path, &f, build_id);
-	if (!e)
+	if (build_id[0])
+		ret = asprintf(&ckey, "b:%s", build_id);
+	else
+		ret = asprintf(&ckey, "f:%llx:%llx:%llx:%lld.%09ld", (unsigned long long)st.st_dev,
+			       (unsigned long long)st.st_ino, (unsigned long long)st.st_size,
+			       (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	if (ret < 0) {
+		ckey = NULL;
+		elf_file__close(&f);
 		goto out;
-	c->elfs[c->nelfs++] = e;
-	if (bkey)
-		htab_add(&c->keys, bkey, e);
-	sym_cache__alias(c, key, e, &st);
+	}
+	n = htab_find(&c->keys, ckey);
+	if (n) {
+		elf_file__close(&f);
+		e = n->elf;
+	} else {
+		if (!sym_cache__reserve(c)) {
+			elf_file__close(&f);
+			goto out;
+		}
+		e = sym_elf__load(c, path, &f, build_id);
+		if (!e)
+			goto out;
+		c->elfs[c->nelfs++] = e;
+		htab_add(&c->keys, ckey, e);
+	}
+	/* the caller's (dev, ino) names this file only if it is the one opened
+	 * (not so through overlayfs, or after a fallback to another path) */
+	if (ikey && st.st_dev == dev && st.st_ino == ino)
+		sym_cache__alias(c, ikey, e, &st);
+	else
+		sym_cache__alias(c, pkey, e, &st);
 out:
 	if (e)
 		e->last_use = c->clock;
-	free(key);
+	free(ikey);
+	free(pkey);
 	free(fkey);
-	free(bkey);
+	free(ckey);
 	return e;
 }
 
@@ -1184,23 +1227,25 @@ static int elf_lru_cmp(const void *a, const void *b)
 
 void sym_cache__trim(struct sym_cache *c)
 {
-	size_t evict, kept = 0;
+	size_t evict = 0, kept = 0;
 
 	if (!c)
 		return;
 	sym_cache__clear_fails(c);
-	if (c->nelfs <= c->max_files)
-		return;
-	qsort(c->elfs, c->nelfs, sizeof(*c->elfs), elf_lru_cmp);
-	evict = c->nelfs - c->max_files;
+	if (c->nelfs > c->max_files) {
+		qsort(c->elfs, c->nelfs, sizeof(*c->elfs), elf_lru_cmp);
+		evict = c->nelfs - c->max_files;
+	}
 	for (size_t i = 0; i < evict; i++)
 		c->elfs[i]->doomed = true;
 	for (size_t i = 0; i < c->keys.nb; i++) {
 		struct hnode *n = c->keys.b[i], *next;
 
 		for (; n; n = next) {
+			bool alias = n->key[0] == 'i' || n->key[0] == 'p';
+
 			next = n->next;
-			if (n->elf->doomed)
+			if (n->elf->doomed || (alias && n->used <= c->trimmed_at))
 				htab_del(&c->keys, n);
 		}
 	}
@@ -1211,4 +1256,5 @@ void sym_cache__trim(struct sym_cache *c)
 			c->elfs[kept++] = c->elfs[i];
 	}
 	c->nelfs = kept;
+	c->trimmed_at = c->clock;
 }

@@ -12,7 +12,7 @@
 struct u32map {
 	uint32_t *keys; /* 0 = empty */
 	void **vals;
-	size_t cap;	/* power of two, or 0 */
+	size_t cap; /* power of two, or 0 */
 	size_t len;
 };
 
@@ -23,7 +23,7 @@ int u32map__put(struct u32map *m, uint32_t key, void *val);
 void *u32map__del(struct u32map *m, uint32_t key);
 void u32map__fini(struct u32map *m);
 
-#define u32map__for_each(m, i)                                                                    \
+#define u32map__for_each(m, i)                                                                     \
 	for (size_t i = 0; i < (m)->cap; i++)                                                      \
 		if ((m)->keys[i])
 

@@ -34,6 +34,7 @@ static struct snap_proc *snap_proc__new(const struct proc *p)
 	sp->nspid = p->nspid;
 	memcpy(sp->comm, p->comm, sizeof(sp->comm));
 	memcpy(sp->exe, p->exe, sizeof(sp->exe));
+	memcpy(sp->container_id, p->container_id, sizeof(sp->container_id));
 	if (p->nmaps) {
 		sp->maps = malloc(p->nmaps * sizeof(*sp->maps));
 		if (!sp->maps) {

@@ -27,6 +27,7 @@ struct snap_proc {
 	uint32_t pid, nspid;
 	char comm[16];
 	char exe[64];
+	char container_id[65];
 	struct mapping **maps; /* sorted, each holding a reference */
 	size_t nmaps;
 	struct jitmap *jit;
@@ -64,6 +65,10 @@ struct exporter {
 
 /* Writes each profile to dir as <UTC start>_<service>_<pid>.pb.gz. */
 struct exporter *file_exporter__new(const char *dir, const char *service, int pid);
+
+/* Uploads each profile to the Agent or intake opts names; pid is the target
+ * (its container id goes in a header), -1 for none. */
+struct exporter *agent_exporter__new(const struct options *opts, int pid);
 
 struct export_stats {
 	uint64_t profiles;

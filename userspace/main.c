@@ -6,6 +6,7 @@
  *   hrprof -p PID | -g               profile a process, or the whole host
  *   hrprof report FILE...            print a profile's top functions
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -48,18 +49,21 @@ int main(int argc, char **argv)
 {
 	const struct backend_ops *ops;
 	struct options opts;
+	int rc = 0;
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return report_main(argc - 1, argv + 1);
-	if (options_parse(&opts, argc, argv))
-		return EXIT_USAGE;
+	if (options_parse(&opts, argc, argv)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (opts.show_help) {
 		options_usage(stdout);
-		return 0;
+		goto out;
 	}
 	if (opts.show_version) {
 		printf("hrprof %s\n", HRPROF_VERSION);
-		return 0;
+		goto out;
 	}
 	log_set_level(opts.log_level);
 	if (opts.show_config)
@@ -67,14 +71,22 @@ int main(int argc, char **argv)
 	if (!opts.enabled) {
 		if (opts.mode != TARGET_WRAP) {
 			log_notice("profiling disabled (--enable false)");
-			return 0;
+			goto out;
 		}
 		execvp(opts.command[0], opts.command);
 		fprintf(stderr, "hrprof: cannot run '%s': %s\n", opts.command[0], strerror(errno));
-		return errno == ENOENT ? 127 : 126;
+		rc = errno == ENOENT ? 127 : 126;
+		goto out;
 	}
 	ops = choose_backend(&opts);
-	if (!ops)
-		return EXIT_USAGE;
-	return session_run(&opts, ops);
+	if (!ops) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = session_run(&opts, ops);
+	curl_global_cleanup();
+out:
+	options_free(&opts);
+	return rc;
 }

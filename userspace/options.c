@@ -23,6 +23,14 @@ enum {
 	OPT_LOG_MODE,
 	OPT_MAX_FRAMES,
 	OPT_MAX_PIDS,
+	OPT_AGENTLESS,
+	OPT_API_KEY,
+	OPT_UPLOAD,
+	OPT_NO_UPLOAD,
+	OPT_UPLOAD_TIMEOUT,
+	OPT_SPOOL_DIR,
+	OPT_SPOOL_MAX_MB,
+	OPT_SPOOL_MAX_AGE,
 };
 
 static const struct option long_options[] = {
@@ -46,6 +54,18 @@ static const struct option long_options[] = {
     {"max_frames", required_argument, NULL, OPT_MAX_FRAMES},
     {"maximum_pids", required_argument, NULL, OPT_MAX_PIDS},
     {"maximum-pids", required_argument, NULL, OPT_MAX_PIDS},
+    {"url", required_argument, NULL, 'U'},
+    {"host", required_argument, NULL, 'H'},
+    {"port", required_argument, NULL, 'P'},
+    {"agentless", no_argument, NULL, OPT_AGENTLESS},
+    {"api_key", required_argument, NULL, OPT_API_KEY},
+    {"upload", no_argument, NULL, OPT_UPLOAD},
+    {"no-upload", no_argument, NULL, OPT_NO_UPLOAD},
+    {"no_upload", no_argument, NULL, OPT_NO_UPLOAD},
+    {"upload_timeout", required_argument, NULL, OPT_UPLOAD_TIMEOUT},
+    {"spool_dir", required_argument, NULL, OPT_SPOOL_DIR},
+    {"spool_max_mb", required_argument, NULL, OPT_SPOOL_MAX_MB},
+    {"spool_max_age", required_argument, NULL, OPT_SPOOL_MAX_AGE},
     {NULL, 0, NULL, 0},
 };
 
@@ -55,31 +75,46 @@ static const struct option long_options[] = {
 
 void options_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: hrprof [options] [--] COMMAND [ARGS...]   profile a command\n"
-		"       hrprof -p PID [options]                 profile a running process\n"
-		"       hrprof -g [options]                     profile every process\n"
-		"       hrprof report [-n N] FILE...            top functions of a profile\n"
-		"\n"
-		"  -F, --frequency HZ         samples per second per CPU (default 99)\n"
-		"  -e, --event EVENT          cpu-clock (sCPU, default) or cycles (hCPU)\n"
-		"  -o, --output DIR           write each profile to DIR as gzip pprof\n"
-		"  -u, --upload_period SEC    one profile every SEC seconds (default 59)\n"
-		"  -p, --pid PID              attach to PID: all its threads, existing and new\n"
-		"  -g, --global               every process on the host\n"
-		"      --backend B            auto (default), kmod or perf\n"
-		"      --max_frames N         deepest stack kept (default 512)\n"
-		"      --maximum_pids N       processes tracked in global mode (default 1000)\n"
-		"  -S, --service NAME         service name (DD_SERVICE, default myservice)\n"
-		"  -E, --environment ENV      environment (DD_ENV)\n"
-		"  -V, --service_version V    version (DD_VERSION)\n"
-		"  -T, --tags K:V,...         extra tags (DD_TAGS)\n"
-		"  -l, --log_level LEVEL      debug, informational, notice (default), warn, error\n"
-		"      --log_mode MODE        stderr (default), stdout, disabled or a file\n"
-		"      --show_config          print the resolved configuration\n"
-		"      --enable BOOL          false: run the command without profiling\n"
-		"  -v, --version              print the version\n"
-		"  -h, --help                 this text\n");
+	fprintf(
+	    out,
+	    "usage: hrprof [options] [--] COMMAND [ARGS...]   profile a command\n"
+	    "       hrprof -p PID [options]                 profile a running process\n"
+	    "       hrprof -g [options]                     profile every process\n"
+	    "       hrprof report [-n N] FILE...            top functions of a profile\n"
+	    "\n"
+	    "  -F, --frequency HZ         samples per second per CPU (default 99)\n"
+	    "  -e, --event EVENT          cpu-clock (sCPU, default) or cycles (hCPU)\n"
+	    "  -o, --output DIR           write each profile to DIR as gzip pprof\n"
+	    "  -u, --upload_period SEC    one profile every SEC seconds (default 59)\n"
+	    "  -p, --pid PID              attach to PID: all its threads, existing and new\n"
+	    "  -g, --global               every process on the host\n"
+	    "      --backend B            auto (default), kmod or perf\n"
+	    "      --max_frames N         deepest stack kept (default 512)\n"
+	    "      --maximum_pids N       processes tracked in global mode (default 1000)\n"
+	    "  -U, --url URL              Agent URL: http(s)://host:port, unix:///path, host:port\n"
+	    "                             or /path (DD_TRACE_AGENT_URL)\n"
+	    "  -H, --host HOST            Agent host (DD_AGENT_HOST, default localhost)\n"
+	    "  -P, --port PORT            Agent port (DD_TRACE_AGENT_PORT, default 8126)\n"
+	    "      --agentless            send to Datadog's intake directly "
+	    "(DD_PROFILING_AGENTLESS)\n"
+	    "      --api_key KEY          intake API key (DD_API_KEY), with DD_SITE\n"
+	    "      --upload, --no-upload  upload or not (default: upload, unless -o is given\n"
+	    "                             with no Agent setting)\n"
+	    "      --upload_timeout SEC   HTTP timeout and exit wait (default 10)\n"
+	    "      --spool_dir DIR        undelivered profiles wait here (default "
+	    "/var/spool/hrprof)\n"
+	    "      --spool_max_mb N       the spool's size bound (default 256)\n"
+	    "      --spool_max_age SEC    older spooled profiles are dropped (default 86400)\n"
+	    "  -S, --service NAME         service name (DD_SERVICE, default myservice)\n"
+	    "  -E, --environment ENV      environment (DD_ENV)\n"
+	    "  -V, --service_version V    version (DD_VERSION)\n"
+	    "  -T, --tags K:V,...         extra tags (DD_TAGS)\n"
+	    "  -l, --log_level LEVEL      debug, informational, notice (default), warn, error\n"
+	    "      --log_mode MODE        stderr (default), stdout, disabled or a file\n"
+	    "      --show_config          print the resolved configuration\n"
+	    "      --enable BOOL          false: run the command without profiling\n"
+	    "  -v, --version              print the version\n"
+	    "  -h, --help                 this text\n");
 }
 
 const char *event_name(enum event_kind event)
@@ -252,10 +287,96 @@ static int options_from_env(struct options *o)
 	return 0;
 }
 
+/* Agent settings seen on the command line or in the environment. */
+struct endpoint_args {
+	const char *url;
+	const char *host;
+	const char *port;
+	int upload; /* -1 unset, 0 --no-upload, 1 --upload */
+};
+
+/*
+ * Resolves where profiles go, in ddprof's order: a URL, else host and port;
+ * agentless to the intake of DD_SITE. With -o and no Agent setting at all,
+ * files only.
+ */
+static int resolve_endpoint(struct options *o, const struct endpoint_args *ea)
+{
+	const char *intake = getenv("HRPROF_INTAKE_URL"); /* tests: a fake intake */
+	unsigned int port = 8126;
+	bool agent_set = ea->url || ea->host || ea->port || o->agentless;
+	const char *u = ea->url;
+
+	o->upload = ea->upload >= 0 ? ea->upload : !(o->output_dir && !agent_set);
+	if (o->agentless) {
+		if (!o->api_key || strlen(o->api_key) < 32)
+			return bad("--agentless needs an API key of at least 32 characters "
+				   "(--api_key or DD_API_KEY)");
+		if (intake && *intake)
+			o->upload_url = strdup(intake);
+		else if (asprintf(&o->upload_url, "https://intake.profile.%s/api/v2/profile",
+				  o->site) < 0)
+			o->upload_url = NULL;
+		o->endpoint_desc = o->upload_url ? strdup(o->upload_url) : NULL;
+		return o->upload_url && o->endpoint_desc ? 0 : -ENOMEM;
+	}
+	if (ea->port && parse_uint(ea->port, 1, 65535, &port))
+		return bad("--port: '%s' is not a TCP port (1-65535)", ea->port);
+	if (u && (!strncmp(u, "unix://", 7) || u[0] == '/')) {
+		const char *path = u[0] == '/' ? u : u + 7;
+
+		if (path[0] != '/')
+			return bad("--url: '%s' is not a unix socket path (unix:///path)", u);
+		o->unix_socket = strdup(path);
+		o->upload_url = strdup("http://localhost/profiling/v1/input");
+		if (asprintf(&o->endpoint_desc, "unix://%s", path) < 0)
+			o->endpoint_desc = NULL;
+	} else if (u) {
+		const char *scheme = strstr(u, "://");
+		size_t len = strlen(u);
+
+		if (scheme && strncmp(u, "http://", 7) && strncmp(u, "https://", 8))
+			return bad("--url: '%s' has an unsupported scheme (http, https, unix)", u);
+		if (!*u || (scheme && !scheme[3]))
+			return bad("--url: '%s' names no host", u);
+		while (len && u[len - 1] == '/')
+			len--;
+		if (asprintf(&o->upload_url, "%s%.*s/profiling/v1/input", scheme ? "" : "http://",
+			     (int)len, u) < 0)
+			o->upload_url = NULL;
+		if (asprintf(&o->endpoint_desc, "%s%.*s", scheme ? "" : "http://", (int)len, u) < 0)
+			o->endpoint_desc = NULL;
+	} else {
+		const char *host = ea->host ? ea->host : "localhost";
+
+		if (!*host)
+			return bad("--host: empty host name");
+		if (asprintf(&o->endpoint_desc, "http://%s%s%s:%u", strchr(host, ':') ? "[" : "",
+			     host, strchr(host, ':') ? "]" : "", port) < 0)
+			o->endpoint_desc = NULL;
+		if (o->endpoint_desc &&
+		    asprintf(&o->upload_url, "%s/profiling/v1/input", o->endpoint_desc) < 0)
+			o->upload_url = NULL;
+	}
+	if (!o->upload_url || !o->endpoint_desc || (u && u[0] == '/' && !o->unix_socket))
+		return -ENOMEM;
+	return 0;
+}
+
+void options_free(struct options *o)
+{
+	free(o->upload_url);
+	free(o->unix_socket);
+	free(o->endpoint_desc);
+	o->upload_url = o->unix_socket = o->endpoint_desc = NULL;
+}
+
 int options_parse(struct options *o, int argc, char **argv)
 {
+	struct endpoint_args ea = {.upload = -1};
 	unsigned int max_rate;
 	bool pid_given = false;
+	const char *v;
 	int c, err;
 
 	*o = (struct options){
@@ -270,15 +391,32 @@ int options_parse(struct options *o, int argc, char **argv)
 	    .log_level = LOG_NOTICE,
 	    .log_mode = "stderr",
 	    .enabled = true,
+	    .site = "datadoghq.com",
+	    .upload_timeout = 10,
+	    .spool_dir = "/var/spool/hrprof",
+	    .spool_max_mb = 256,
+	    .spool_max_age = 86400,
 	};
 	err = options_from_env(o);
 	if (err)
 		return err;
+	if ((v = getenv("DD_TRACE_AGENT_URL")) && *v)
+		ea.url = v;
+	if ((v = getenv("DD_AGENT_HOST")) && *v)
+		ea.host = v;
+	if ((v = getenv("DD_TRACE_AGENT_PORT")) && *v)
+		ea.port = v;
+	if ((v = getenv("DD_API_KEY")) && *v)
+		o->api_key = v;
+	if ((v = getenv("DD_SITE")) && *v)
+		o->site = v;
+	if ((v = getenv("DD_PROFILING_AGENTLESS")) && *v && parse_bool(v, &o->agentless))
+		return bad("DD_PROFILING_AGENTLESS: '%s' is not true or false", v);
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:S:E:V:T:p:gu:l:vhF:o:e:", long_options, NULL)) !=
-	       -1) {
+	while ((c = getopt_long(argc, argv, "+:S:E:V:T:p:gu:l:vhF:o:e:U:H:P:", long_options,
+				NULL)) != -1) {
 		const char *arg = optarg;
 
 		switch (c) {
@@ -360,6 +498,46 @@ int options_parse(struct options *o, int argc, char **argv)
 			if (parse_uint(arg, 1, 1000000, &o->maximum_pids))
 				return bad("--maximum_pids: '%s' is not a count", arg);
 			break;
+		case 'U':
+			ea.url = arg;
+			break;
+		case 'H':
+			ea.host = arg;
+			break;
+		case 'P':
+			ea.port = arg;
+			break;
+		case OPT_AGENTLESS:
+			o->agentless = true;
+			break;
+		case OPT_API_KEY:
+			o->api_key = arg;
+			break;
+		case OPT_UPLOAD:
+			ea.upload = 1;
+			break;
+		case OPT_NO_UPLOAD:
+			ea.upload = 0;
+			break;
+		case OPT_UPLOAD_TIMEOUT:
+			if (parse_uint(arg, 1, 600, &o->upload_timeout))
+				return bad("--upload_timeout: '%s' is not a number of seconds "
+					   "(1-600)",
+					   arg);
+			break;
+		case OPT_SPOOL_DIR:
+			if (!*arg)
+				return bad("--spool_dir: empty directory name");
+			o->spool_dir = arg;
+			break;
+		case OPT_SPOOL_MAX_MB:
+			if (parse_uint(arg, 1, 1u << 20, &o->spool_max_mb))
+				return bad("--spool_max_mb: '%s' is not a size in MiB", arg);
+			break;
+		case OPT_SPOOL_MAX_AGE:
+			if (parse_uint(arg, 1, UINT_MAX, &o->spool_max_age))
+				return bad("--spool_max_age: '%s' is not a number of seconds", arg);
+			break;
 		case ':':
 			return bad("option '%s' needs a value", argv[optind - 1]);
 		default:
@@ -389,6 +567,9 @@ int options_parse(struct options *o, int argc, char **argv)
 	}
 	if (!o->enabled)
 		return 0;
+	err = resolve_endpoint(o, &ea);
+	if (err)
+		return err;
 
 	max_rate = read_sysctl_uint("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
 	if (o->frequency > max_rate) {
@@ -426,6 +607,15 @@ void options_print(const struct options *o, FILE *out)
 	fprintf(out, "  max_frames:      %u\n", o->max_frames);
 	fprintf(out, "  maximum_pids:    %u\n", o->maximum_pids);
 	fprintf(out, "  output:          %s\n", o->output_dir ? o->output_dir : "(none)");
+	fprintf(out, "  upload:          %s\n", o->upload ? "true" : "false");
+	if (o->endpoint_desc)
+		fprintf(out, "  endpoint:        %s%s\n", o->endpoint_desc,
+			o->agentless ? " (agentless)" : "");
+	if (o->agentless)
+		fprintf(out, "  api_key:         %s\n", o->api_key ? "<redacted>" : "(none)");
+	fprintf(out, "  upload_timeout:  %u s\n", o->upload_timeout);
+	fprintf(out, "  spool_dir:       %s (at most %u MiB, %u s)\n", o->spool_dir,
+		o->spool_max_mb, o->spool_max_age);
 	fprintf(out, "  service:         %s\n", o->service);
 	fprintf(out, "  environment:     %s\n", o->environment ? o->environment : "");
 	fprintf(out, "  service_version: %s\n", o->service_version ? o->service_version : "");

@@ -45,6 +45,18 @@ struct options {
 	const char *environment;
 	const char *service_version;
 	const char *tags; /* "k:v,k:v" as given */
+	/* Uploads (agent.c). */
+	bool upload;	     /* resolved: send profiles to the Agent or intake */
+	char *upload_url;    /* full endpoint URL (malloc'd) */
+	char *unix_socket;   /* connect through this socket, or NULL */
+	char *endpoint_desc; /* where profiles go, for logs (no secrets) */
+	bool agentless;
+	const char *api_key; /* agentless only; never printed */
+	const char *site;
+	unsigned int upload_timeout; /* seconds */
+	const char *spool_dir;
+	unsigned int spool_max_mb;
+	unsigned int spool_max_age; /* seconds */
 	enum log_level log_level;
 	const char *log_mode;
 	bool show_config;
@@ -64,6 +76,7 @@ struct options {
  */
 int options_parse(struct options *opts, int argc, char **argv);
 void options_print(const struct options *opts, FILE *out);
+void options_free(struct options *opts);
 void options_usage(FILE *out);
 const char *event_name(enum event_kind event);
 const char *backend_name(enum backend_kind backend);

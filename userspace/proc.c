@@ -68,6 +68,33 @@ static struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff
 	return m;
 }
 
+/* A container's id from /proc/<pid>/cgroup: 64 hex digits in a path component. */
+void container_id_of(int pid, char out[65])
+{
+	char path[64], line[1024];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid > 0 ? pid : getpid());
+	f = fopen(path, "re");
+	if (!f)
+		return;
+	while (!out[0] && fgets(line, sizeof(line), f)) {
+		for (char *c = line; *c; c++) {
+			size_t n = strspn(c, "0123456789abcdef");
+
+			if (n == 64 && (c == line || c[-1] == '/' || c[-1] == '-') &&
+			    strchr("/.\n", c[64])) {
+				memcpy(out, c, 64);
+				out[64] = 0;
+				break;
+			}
+			c += n ? n - 1 : 0;
+		}
+	}
+	fclose(f);
+}
+
 struct proc_table *proc_table__new(unsigned int max_procs)
 {
 	struct proc_table *t = calloc(1, sizeof(*t));
@@ -453,6 +480,7 @@ void proc_table__fork(struct proc_table *t, uint32_t pid, uint32_t ppid, uint32_
 			memcpy(child->comm, parent->comm, sizeof(child->comm));
 		if (!child->exe[0])
 			memcpy(child->exe, parent->exe, sizeof(child->exe));
+		memcpy(child->container_id, parent->container_id, sizeof(child->container_id));
 		if (!proc__reserve(child, parent->nmaps)) {
 			for (size_t i = 0; i < parent->nmaps; i++)
 				child->maps[i] = mapping__get(parent->maps[i]);

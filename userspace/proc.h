@@ -43,6 +43,7 @@ struct proc {
 	uint32_t nspid;		 /* pid in its own namespace, for /tmp/perf-<nspid>.map */
 	char comm[16];		 /* the main thread's name */
 	char exe[64];		 /* the executable's basename: the root frame */
+	char container_id[65];	 /* "" when not in a container */
 	bool exec_pending;	 /* exec seen; the next executable mapping names exe */
 	bool exited;		 /* gone: freed at the next collection */
 	bool backfilled;	 /* /proc/<pid>/maps read once */
@@ -104,6 +105,10 @@ void proc__refresh_jit(struct proc *p, uint64_t now_ns);
  * (not executable, malformed). path points into line. */
 bool maps_parse_line(char *line, uint64_t *start, uint64_t *end, uint64_t *pgoff, uint64_t *dev,
 		     uint64_t *ino, char **path);
+
+/* The id of the container pid runs in (64 hex digits from /proc/<pid>/cgroup),
+ * or "" (pid <= 0: hrprof's own). */
+void container_id_of(int pid, char out[65]);
 
 void proc_table__stats(const struct proc_table *t, struct proc_stats *st);
 

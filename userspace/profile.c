@@ -270,7 +270,7 @@ static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
 {
 	const struct snap_proc *p = u32map__find(&b->snap->procs, st->pid);
 	const char *tname = u32map__find(&b->snap->threads, st->tid);
-	struct pprof_label labels[4];
+	struct pprof_label labels[5];
 	size_t n = 0, nl = 0;
 	int64_t values[2];
 
@@ -297,6 +297,8 @@ static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
 		labels[nl++] = (struct pprof_label){.key = "thread_name", .str = tname};
 	if (p && p->comm[0])
 		labels[nl++] = (struct pprof_label){.key = "process_name", .str = p->comm};
+	if (p && p->container_id[0])
+		labels[nl++] = (struct pprof_label){.key = "container_id", .str = p->container_id};
 	return pprof__sample(b->pp, locs, n, values, labels, nl);
 }
 

@@ -306,14 +306,39 @@ static pid_t spawn_held(char **argv, const sigset_t *oldmask, int *go_fd)
 
 static struct exporter *make_exporters(const struct options *opts, int pid)
 {
-	struct exporter *head = NULL;
+	struct exporter *head = NULL, *e;
 
 	if (opts->output_dir) {
 		head = file_exporter__new(opts->output_dir, opts->service, pid);
 		if (!head)
 			log_error("out of memory");
 	}
+	if (opts->upload) {
+		e = agent_exporter__new(opts, pid);
+		if (e) {
+			e->next = head;
+			head = e;
+		} else {
+			log_error("cannot start uploads: out of memory");
+		}
+	}
 	return head;
+}
+
+/* One line at start: where the profiles go. */
+static void say_destination(const struct options *opts)
+{
+	if (opts->upload && opts->output_dir)
+		log_notice("profiles go to %s%s and to %s, every %u s", opts->endpoint_desc,
+			   opts->agentless ? " (agentless)" : "", opts->output_dir,
+			   opts->upload_period);
+	else if (opts->upload)
+		log_notice("profiles go to %s%s every %u s", opts->endpoint_desc,
+			   opts->agentless ? " (agentless)" : "", opts->upload_period);
+	else if (opts->output_dir)
+		log_notice("profiles go to %s every %u s", opts->output_dir, opts->upload_period);
+	else
+		log_notice("profiles go nowhere: uploads are off and there is no -o DIR");
 }
 
 static void session_report(struct session *s, const struct export_stats *es)
@@ -324,7 +349,7 @@ static void session_report(struct session *s, const struct export_stats *es)
 	if (s->backend)
 		s->ops->stats(s->backend, &bs);
 	proc_table__stats(s->procs, &ps);
-	log_notice("%" PRIu64 " profiles written, %" PRIu64 " samples, %" PRIu64 " lost, %" PRIu64
+	log_notice("%" PRIu64 " profiles built, %" PRIu64 " samples, %" PRIu64 " lost, %" PRIu64
 		   " failed exports",
 		   es->profiles, es->samples, bs.lost, es->failed);
 	log_debug("backend %s: %" PRIu64 " samples, %" PRIu64 " lost, %" PRIu64
@@ -399,10 +424,7 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 		log_error("cannot start the export thread: %s", strerror(-err));
 		goto out;
 	}
-	if (!opts->output_dir)
-		log_notice("profiles go nowhere: no output directory (-o DIR)");
-	else
-		log_notice("profiles go to %s every %u s", opts->output_dir, opts->upload_period);
+	say_destination(opts);
 
 	err = ops->open(&s.backend, opts, target, &ev);
 	if (err) {

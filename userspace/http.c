@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+struct http_client {
+	CURL *curl;
+};
+
+struct http_client *http_client__new(void)
+{
+	struct http_client *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->curl = curl_easy_init();
+	if (!c->curl) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void http_client__free(struct http_client *c)
+{
+	if (!c)
+		return;
+	curl_easy_cleanup(c->curl);
+	free(c);
+}
+
+/* The Agent's answer body is not needed. */
+static size_t discard(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	return size * nmemb;
+}
+
+int http_client__post(struct http_client *c, const struct http_target *t, const char *event_json,
+		      const uint8_t *pprof, size_t len, struct http_result *res)
+{
+	char line[512], errbuf[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = NULL, *h;
+	curl_mimepart *part;
+	curl_mime *mime;
+	CURLcode rc;
+
+	memset(res, 0, sizeof(*res));
+	curl_easy_reset(c->curl);
+	mime = curl_mime_init(c->curl);
+	if (!mime)
+		return -ENOMEM;
+	part = curl_mime_addpart(mime);
+	curl_mime_name(part, "event");
+	curl_mime_filename(part, "event.json");
+	curl_mime_type(part, "application/json");
+	curl_mime_data(part, event_json, CURL_ZERO_TERMINATED);
+	part = curl_mime_addpart(mime);
+	curl_mime_name(part, "profile.pprof");
+	curl_mime_filename(part, "profile.pprof");
+	curl_mime_type(part, "application/octet-stream");
+	curl_mime_data(part, (const char *)pprof, len);
+
+	h = curl_slist_append(headers, "DD-EVP-ORIGIN: hrprof");
+	headers = h ? h : headers;
+	h = curl_slist_append(headers, "DD-EVP-ORIGIN-VERSION: " HRPROF_VERSION);
+	headers = h ? h : headers;
+	h = curl_slist_append(headers, "Expect:");
+	headers = h ? h : headers;
+	h = curl_slist_append(headers, "Connection: close");
+	headers = h ? h : headers;
+	if (t->api_key) {
+		snprintf(line, sizeof(line), "DD-API-KEY: %s", t->api_key);
+		h = curl_slist_append(headers, line);
+		headers = h ? h : headers;
+		memset(line, 0, sizeof(line));
+	}
+	if (t->container_id) {
+		snprintf(line, sizeof(line), "Datadog-Container-ID: %s", t->container_id);
+		h = curl_slist_append(headers, line);
+		headers = h ? h : headers;
+	}
+
+	curl_easy_setopt(c->curl, CURLOPT_URL, t->url);
+	if (t->unix_socket)
+		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, t->unix_socket);
+	curl_easy_setopt(c->curl, CURLOPT_MIMEPOST, mime);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "hrprof/" HRPROF_VERSION);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)t->timeout_s);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, (long)t->timeout_s);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+
+	rc = curl_easy_perform(c->curl);
+	res->curl_code = (int)rc;
+	curl_easy_getinfo(c->curl, CURLINFO_TOTAL_TIME, &res->seconds);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &res->status);
+	else
+		snprintf(res->error, sizeof(res->error), "%s",
+			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	curl_slist_free_all(headers);
+	curl_mime_free(mime);
+	return rc == CURLE_OK ? 0 : -EIO;
+}

@@ -99,6 +99,7 @@ void loop__stop(struct loop *l)
 
 int loop__run(struct loop *l)
 {
+	l->stop = false;
 	while (!l->stop) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;

@@ -218,15 +218,38 @@ static unsigned int read_sysctl_uint(const char *path, unsigned int dflt)
 	return v;
 }
 
+/* mkdir -p: creates dir and its missing parents. Returns -errno. */
+static int mkdir_p(const char *dir)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len >= sizeof(path))
+		return -ENAMETOOLONG;
+	memcpy(path, dir, len + 1);
+	for (char *c = path + 1; *c; c++) {
+		if (*c != '/')
+			continue;
+		*c = 0;
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return -errno;
+		*c = '/';
+	}
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
 /* Creates dir if missing, then proves it writable by creating a file in it. */
 static int check_output_dir(const char *dir)
 {
 	char probe[PATH_MAX];
 	struct stat st;
-	int fd;
+	int fd, err;
 
-	if (mkdir(dir, 0755) && errno != EEXIST)
-		return -errno;
+	err = mkdir_p(dir);
+	if (err)
+		return err;
 	if (stat(dir, &st))
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
@@ -413,7 +436,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	if ((v = getenv("DD_PROFILING_AGENTLESS")) && *v && parse_bool(v, &o->agentless))
 		return bad("DD_PROFILING_AGENTLESS: '%s' is not true or false", v);
 
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc also forgets its place inside "-abc" */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:S:E:V:T:p:gu:l:vhF:o:e:U:H:P:", long_options,
 				NULL)) != -1) {

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -156,22 +157,43 @@ static void set_exe(struct proc *p, const char *path)
 		memcpy(p->exe, tmp, sizeof(tmp));
 }
 
+/* Parses a hex or decimal field ending at one of stops or at the end of the
+ * line; false on overflow or anything else. */
+static bool parse_u64(char **s, int base, const char *stops, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	if (!isxdigit((unsigned char)**s))
+		return false;
+	*out = strtoull(*s, &end, base);
+	if (errno || end == *s || (*end && !strchr(stops, *end)))
+		return false;
+	*s = *end ? end + 1 : end;
+	return true;
+}
+
 bool maps_parse_line(char *line, uint64_t *start, uint64_t *end, uint64_t *pgoff, uint64_t *dev,
 		     uint64_t *ino, char **path)
 {
-	unsigned int major, minor;
-	char perms[8];
-	int off = 0;
-	char *nl;
+	uint64_t major, minor;
+	char *s = line, *perms, *nl;
 
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %x:%x %" SCNu64 " %n", start, end,
-		   perms, pgoff, &major, &minor, ino, &off) < 7 ||
-	    !off)
+	if (!parse_u64(&s, 16, "-", start) || !parse_u64(&s, 16, " ", end))
 		return false;
-	if (strlen(perms) < 3 || perms[2] != 'x' || *end <= *start)
+	perms = s;
+	if (strlen(perms) < 5 || perms[4] != ' ')
 		return false;
-	*dev = makedev(major, minor);
-	*path = line + off;
+	s += 5;
+	if (!parse_u64(&s, 16, " ", pgoff) || !parse_u64(&s, 16, ":", &major) ||
+	    !parse_u64(&s, 16, " ", &minor) || !parse_u64(&s, 10, " \n", ino))
+		return false;
+	if (perms[2] != 'x' || *end <= *start || major > 0xfff || minor > 0xfffff)
+		return false;
+	*dev = makedev((unsigned int)major, (unsigned int)minor);
+	while (*s == ' ')
+		s++;
+	*path = s;
 	nl = strchr(*path, '\n');
 	if (nl)
 		*nl = 0;

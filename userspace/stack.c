@@ -65,7 +65,8 @@ static uint64_t mix(uint64_t h, uint64_t v)
 static uint64_t stack_hash(uint32_t pid, uint32_t tid, uint32_t flags, const uint64_t *kips,
 			   uint16_t nk, const uint64_t *uips, uint16_t nu)
 {
-	uint64_t h = mix(((uint64_t)pid << 32) | tid, ((uint64_t)flags << 32) | nk << 16 | nu);
+	uint64_t h =
+	    mix(((uint64_t)pid << 32) | tid, ((uint64_t)flags << 32) | (uint64_t)nk << 16 | nu);
 
 	for (uint16_t i = 0; i < nk; i++)
 		h = mix(h, kips[i]);
@@ -80,8 +81,8 @@ static bool stack_equal(const struct stack *s, uint64_t hash, uint32_t pid, uint
 {
 	return s->hash == hash && s->pid == pid && s->tid == tid && s->flags == flags &&
 	       s->nr_kernel == nk && s->nr_user == nu &&
-	       !memcmp(s->ips, kips, nk * sizeof(*kips)) &&
-	       !memcmp(s->ips + nk, uips, nu * sizeof(*uips));
+	       (!nk || !memcmp(s->ips, kips, nk * sizeof(*kips))) &&
+	       (!nu || !memcmp(s->ips + nk, uips, nu * sizeof(*uips)));
 }
 
 static void *arena_alloc(struct stack_table *t, size_t size)
@@ -162,8 +163,10 @@ int stack_table__add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t
 			    .flags = flags,
 			    .nr_kernel = nr_kernel,
 			    .nr_user = nr_user};
-	memcpy(s->ips, kips, nr_kernel * sizeof(*kips));
-	memcpy(s->ips + nr_kernel, uips, nr_user * sizeof(*uips));
+	if (nr_kernel)
+		memcpy(s->ips, kips, nr_kernel * sizeof(*kips));
+	if (nr_user)
+		memcpy(s->ips + nr_kernel, uips, nr_user * sizeof(*uips));
 	s->next = *slot;
 	*slot = s;
 	t->order[t->len++] = s;

@@ -620,6 +620,22 @@ static void test_cache(void)
 	a = sym_cache__elf(c, tpath("nopie"), st.st_dev, st.st_ino);
 	b = sym_cache__elf(c, "/nonexistent/elsewhere", st.st_dev, st.st_ino);
 	CHECKF(a && a == b, "dev/ino key (%p %p)", (void *)a, (void *)b);
+	/* ... but only when they are the opened file's */
+	b = sym_cache__elf(c, tpath("nopie"), 1234, 5678);
+	CHECK(b == a);
+	CHECK(!sym_cache__elf(c, "/nonexistent/elsewhere", 1234, 5678));
+
+	/* aliases unused through a whole trim period are forgotten */
+	CHECK(run("cd '%s' && cp pie gone && cp pie kept", tmpdir) == 0);
+	a = sym_cache__elf(c, tpath("gone"), 0, 0);
+	b = sym_cache__elf(c, tpath("kept"), 0, 0);
+	CHECK(a && a == b);
+	sym_cache__trim(c);
+	CHECK(sym_cache__elf(c, tpath("kept"), 0, 0) == a);
+	sym_cache__trim(c);
+	CHECK(unlink(tpath("gone")) == 0 && unlink(tpath("kept")) == 0);
+	CHECK(!sym_cache__elf(c, tpath("gone"), 0, 0));
+	CHECK(sym_cache__elf(c, tpath("kept"), 0, 0) == a);
 
 	/* failures are remembered until a trim */
 	CHECK(!sym_cache__elf(c, tpath("late"), 0, 0));

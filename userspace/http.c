@@ -9,6 +9,7 @@
 
 struct http_client {
 	CURL *curl;
+	char errbuf[CURL_ERROR_SIZE]; /* curl writes here during a transfer */
 };
 
 struct http_client *http_client__new(void)
@@ -42,7 +43,7 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *arg)
 int http_client__post(struct http_client *c, const struct http_target *t, const char *event_json,
 		      const uint8_t *pprof, size_t len, struct http_result *res)
 {
-	char line[512], errbuf[CURL_ERROR_SIZE] = "";
+	char line[512];
 	struct curl_slist *headers = NULL, *h;
 	curl_mimepart *part;
 	curl_mime *mime;
@@ -93,7 +94,8 @@ int http_client__post(struct http_client *c, const struct http_target *t, const 
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)t->timeout_s);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, (long)t->timeout_s);
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, errbuf);
+	c->errbuf[0] = 0;
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 
@@ -104,7 +106,7 @@ int http_client__post(struct http_client *c, const struct http_target *t, const 
 		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &res->status);
 	else
 		snprintf(res->error, sizeof(res->error), "%s",
-			 errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
 	curl_slist_free_all(headers);
 	curl_mime_free(mime);
 	return rc == CURLE_OK ? 0 : -EIO;

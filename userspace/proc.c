@@ -69,23 +69,22 @@ static struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff
 	return m;
 }
 
-/* A container's id from /proc/<pid>/cgroup: 64 hex digits in a path component. */
-void container_id_of(int pid, char out[65])
+void container_id_from_cgroup(const char *path, char out[65])
 {
-	char path[64], line[1024];
+	char *line = NULL;
+	size_t cap = 0;
 	FILE *f;
 
 	out[0] = 0;
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid > 0 ? pid : getpid());
 	f = fopen(path, "re");
 	if (!f)
 		return;
-	while (!out[0] && fgets(line, sizeof(line), f)) {
+	while (!out[0] && getline(&line, &cap, f) > 0) {
 		for (char *c = line; *c; c++) {
 			size_t n = strspn(c, "0123456789abcdef");
 
 			if (n == 64 && (c == line || c[-1] == '/' || c[-1] == '-') &&
-			    strchr("/.\n", c[64])) {
+			    (c[64] == 0 || c[64] == '/' || c[64] == '.' || c[64] == '\n')) {
 				memcpy(out, c, 64);
 				out[64] = 0;
 				break;
@@ -93,7 +92,16 @@ void container_id_of(int pid, char out[65])
 			c += n ? n - 1 : 0;
 		}
 	}
+	free(line);
 	fclose(f);
+}
+
+void container_id_of(int pid, char out[65])
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid > 0 ? pid : getpid());
+	container_id_from_cgroup(path, out);
 }
 
 struct proc_table *proc_table__new(unsigned int max_procs)

@@ -109,6 +109,9 @@ bool maps_parse_line(char *line, uint64_t *start, uint64_t *end, uint64_t *pgoff
 /* The id of the container pid runs in (64 hex digits from /proc/<pid>/cgroup),
  * or "" (pid <= 0: hrprof's own). */
 void container_id_of(int pid, char out[65]);
+/* The same from a cgroup file: docker ("/docker/<id>", "docker-<id>.scope"),
+ * containerd ("cri-containerd-<id>.scope"), cri-o, podman, kubepods paths. */
+void container_id_from_cgroup(const char *path, char out[65]);
 
 void proc_table__stats(const struct proc_table *t, struct proc_stats *st);
 

@@ -37,6 +37,8 @@ struct session {
 	struct backend *backend;
 	struct proc_table *procs;
 	struct stack_table *stacks;
+	struct stack_table *next_stacks; /* during a rotation: after the cut */
+	uint64_t cut;			 /* CLOCK_MONOTONIC ns of that cut */
 	struct export_thread *exporter;
 	uint64_t period_start; /* CLOCK_REALTIME ns */
 	uint64_t lost;	       /* in the current period */
@@ -79,8 +81,9 @@ static void on_sample(void *ctx, const struct hrprof_record *r)
 			proc__refresh_jit(p, r->time_ns);
 		proc_table__thread(s->procs, r->tgid, r->tid);
 	}
-	err = stack_table__add(s->stacks, r->tgid, r->tid, r->flags, kips, r->nr_kernel,
-			       p ? uips : NULL, p ? r->nr_user : 0, r->period);
+	err = stack_table__add(s->next_stacks && r->time_ns > s->cut ? s->next_stacks : s->stacks,
+			       r->tgid, r->tid, r->flags, kips, r->nr_kernel, p ? uips : NULL,
+			       p ? r->nr_user : 0, r->period);
 	if (err)
 		s->dropped_stacks++;
 }
@@ -116,18 +119,26 @@ static void on_exit_rec(void *ctx, uint32_t pid, uint32_t tid)
 
 /* ---- periods ---- */
 
-/* Ends the current profile: hands its stacks to the export thread. */
+/*
+ * Ends the current profile at this instant and hands its stacks to the
+ * export thread. The drain that empties the rings also meets samples taken
+ * after the cut: their timestamps send them to the next profile, so
+ * consecutive profiles meet exactly, and no sample is in two.
+ */
 static void session_rotate(struct session *s, bool final)
 {
-	uint64_t now = clock_ns(CLOCK_REALTIME);
+	uint64_t cut = clock_ns(CLOCK_MONOTONIC), now = clock_ns(CLOCK_REALTIME);
 	struct stack_table *next = final ? NULL : stack_table__new();
 	struct snapshot *snap;
 
-	s->ops->drain(s->backend);
 	if (!final && !next) {
 		log_error("out of memory: the current profile continues into the next period");
 		return;
 	}
+	s->next_stacks = next;
+	s->cut = cut;
+	s->ops->drain(s->backend);
+	s->next_stacks = NULL;
 	snap = snapshot__new(s->stacks, s->procs);
 	if (!snap) {
 		log_error("out of memory: profile %" PRIu64 " dropped", s->seq);

@@ -16,6 +16,7 @@
 #include "spool.h"
 
 #define SUFFIX	    ".hrspool"
+#define SUFFIX_TMP  ".tmp."
 #define MAGIC	    "hrprof-spool 1\n"
 #define ENTRY_LIMIT (64u << 20)
 
@@ -125,6 +126,27 @@ static void spool__enforce(struct spool *s)
 	free_names(names, n);
 }
 
+/* Removes temporary files a crash left behind (older than a minute, so a
+ * concurrent writer's are spared). */
+static void spool__sweep_temp(struct spool *s)
+{
+	DIR *d = opendir(s->dir);
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] != '.' || !strstr(de->d_name, SUFFIX_TMP))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
+		if (!stat(path, &st) && time(NULL) - st.st_mtime > 60)
+			unlink(path);
+	}
+	closedir(d);
+}
+
 int spool__open(struct spool **out, const char *dir, uint64_t max_bytes, uint64_t max_age_s)
 {
 	struct spool *s;
@@ -148,6 +170,7 @@ int spool__open(struct spool **out, const char *dir, uint64_t max_bytes, uint64_
 		spool__free(s);
 		return err ? err : -EIO;
 	}
+	spool__sweep_temp(s);
 	/* Release the claims of senders that are gone. */
 	for (size_t i = 0; i < n; i++) {
 		if (!is_entry(names[i], &owner) || !owner ||

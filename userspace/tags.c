@@ -95,12 +95,17 @@ char *tags_for_run(const struct options *o, const char *runtime_id)
 	for (const char *t = o->tags; t && *t;) {
 		size_t n = strcspn(t, ",");
 
-		while (n && isspace((unsigned char)*t)) {
+		size_t len = n;
+
+		while (len && isspace((unsigned char)*t)) {
 			t++;
+			len--;
 			n--;
 		}
-		if (n)
-			add_tag(&b, NULL, t, n);
+		while (len && isspace((unsigned char)t[len - 1]))
+			len--;
+		if (len)
+			add_tag(&b, NULL, t, len);
 		t += n;
 		if (*t == ',')
 			t++;

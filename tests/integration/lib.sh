@@ -36,7 +36,9 @@ mkdir -p "$HOME" "$GOCACHE" "$PPROF_TMPDIR"
 _cleanup() {
 	local rc=$? p
 	for p in "${BG_PIDS[@]}"; do
-		kill -KILL "$p" 2>/dev/null
+		{
+			kill -KILL "$p" && wait "$p"
+		} 2>/dev/null
 	done
 	if [ "${KEEP:-0}" = 1 ] || { [ $rc -ne 0 ] && [ $rc -ne 77 ] && [ "${KEEP:-0}" = fail ]; }; then
 		echo "$TEST_NAME: kept $T" >&2

@@ -20,8 +20,11 @@ P=$(profile_of "$T/out") || exit 1
 lost=$(pprof_top "$P" | awk '$NF == "[lost]" { print $1 }')
 [ -n "$lost" ] && [ "$lost" -gt 0 ] || fail "no [lost] frame after the ring overflowed:
 $(show_top "$P" | head -12)"
-# The ring holds ~0.1 s of these deep samples: most of the 2 s stop is lost.
-[ "$lost" -ge 5000 ] || fail "[lost] is $lost samples, expected most of 2 s at 10 kHz (>= 5000)"
+# The ring holds ~0.1 s of these deep samples: much of the 2 s stop is lost
+# (how much depends on the build's speed), and exactly what hrprof counted.
+counted=$(sed -n 's/.* samples, \([0-9]*\) lost,.*/\1/p' "$T/hrprof.err" | tail -n 1)
+[ "$lost" = "$counted" ] || fail "[lost] is $lost samples but hrprof counted ${counted:-nothing}: $(grep lost "$T/hrprof.err")"
+[ "$lost" -ge 1000 ] || fail "[lost] is $lost samples, expected a large part of 2 s at 10 kHz (>= 1000)"
 "$HRPROF" report "$P" > "$T/report" 2>&1 || fail "hrprof report failed: $(cat "$T/report")"
 grep -q "Lost samples: $lost" "$T/report" || fail "report does not show $lost lost samples: $(grep -i lost "$T/report")"
 log "ok: $lost samples lost while hrprof was stopped, shown as [lost] and in the report"

@@ -10,7 +10,7 @@
 #include "common.h"
 
 #define NRECORDS 256
-#define ROUND_S	 0.010 /* CPU seconds per round, split 5/3/2 */
+#define ROUND_S	 0.020 /* CPU seconds per round, split 5/3/2 */
 
 struct record {
 	uint64_t key;
@@ -78,19 +78,34 @@ __attribute__((noinline)) size_t compress_block(const struct record *r, int n)
 	return out;
 }
 
-/* Runs a stage until it has used `quota` more CPU seconds. */
-#define STAGE(call, quota)                                                                         \
-	do {                                                                                       \
-		double until = wl_thread_cpu() + (quota);                                          \
-		do                                                                                 \
-			acc += (uint64_t)(call);                                                   \
-		while (wl_thread_cpu() < until);                                                   \
-	} while (0)
+/* One call of stage i (0 hash, 1 sort, 2 compress); inlined, so stacks read
+ * main -> run_pipeline -> stage. */
+static inline __attribute__((always_inline)) uint64_t run_stage(int i)
+{
+	switch (i) {
+	case 0:
+		return compute_hashes(records, NRECORDS);
+	case 1:
+		return sort_records(records, NRECORDS);
+	default:
+		return compress_block(records, NRECORDS);
+	}
+}
 
+static const double shares[3] = {0.5, 0.3, 0.2};
+
+/*
+ * The stages get fixed shares of CPU time whatever the machine: each stage's
+ * cost per call is measured once (for time in the same 5/3/2 proportion),
+ * then every round makes the number of calls that fills its share. The clock
+ * is read once a round, not once a call, so clock calls do not eat into the
+ * fast stages' time.
+ */
 __attribute__((noinline)) uint64_t run_pipeline(double seconds)
 {
 	double end = wl_now() + seconds;
 	uint64_t acc = 0, seed = 42;
+	long reps[3];
 
 	for (int i = 0; i < NRECORDS; i++) {
 		seed = wl_mix(seed, 3);
@@ -98,10 +113,24 @@ __attribute__((noinline)) uint64_t run_pipeline(double seconds)
 		for (size_t j = 0; j < sizeof(records[i].payload); j++)
 			records[i].payload[j] = (unsigned char)((seed >> (j % 8)) & 3);
 	}
+	for (int i = 0; i < 3; i++) {
+		double t0 = wl_thread_cpu(), spent;
+		long n = 0;
+
+		do {
+			for (int k = 0; k < 8; k++, n++)
+				acc += run_stage(i);
+			spent = wl_thread_cpu() - t0;
+		} while (spent < 0.1 * shares[i]);
+		reps[i] = (long)(ROUND_S * shares[i] / (spent / (double)n) + 0.5);
+		if (reps[i] < 1)
+			reps[i] = 1;
+	}
 	while (wl_now() < end) {
-		STAGE(compute_hashes(records, NRECORDS), ROUND_S * 0.5);
-		STAGE(sort_records(records, NRECORDS), ROUND_S * 0.3);
-		STAGE(compress_block(records, NRECORDS), ROUND_S * 0.2);
+		for (int i = 0; i < 3; i++) {
+			for (long k = 0; k < reps[i]; k++)
+				acc += run_stage(i);
+		}
 		records[acc % NRECORDS].key ^= acc;
 	}
 	return acc;

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* main -> recurse x200 -> recurse_leaf, which burns the CPU for the whole duration. */
+/*
+ * recurse SECONDS [DEPTH]: main -> recurse x200 (or DEPTH) -> recurse_leaf,
+ * which burns the CPU for the whole duration.
+ */
 #include "common.h"
 
 #define DEPTH 200
@@ -31,6 +34,6 @@ __attribute__((noinline)) uint64_t recurse(int depth)
 int main(int argc, char **argv)
 {
 	end_time = wl_now() + wl_init(argc, argv, 3);
-	wl_sink = recurse(DEPTH);
+	wl_sink = recurse(argc > 2 ? atoi(argv[2]) : DEPTH);
 	return 0;
 }

@@ -8,11 +8,14 @@
  * symbolization, pprof) reads only this layout.
  *
  * Fixed-width types only, explicit padding, sizes asserted below. Reserved
- * fields are zero.
+ * fields are zero. Room to grow: a record type or flag for user stack bytes
+ * and registers (DWARF unwinding) can be added without changing these
+ * layouts; a new ioctl, not a changed struct, for new settings.
  */
 #ifndef _UAPI_HRPROF_H
 #define _UAPI_HRPROF_H
 
+#include <linux/ioctl.h>
 #include <linux/types.h>
 
 #define HRPROF_ABI_VERSION 1
@@ -53,10 +56,147 @@ struct hrprof_record {
 	__u64 ips[];
 };
 
+/*
+ * ---- The device: /dev/hrprof (root only) ----
+ *
+ * One open file is one session; one session may exist at a time (a second
+ * open fails with EBUSY). Its states:
+ *
+ *   open -> HRPROF_IOC_CONFIGURE -> mmap the rings -> HRPROF_IOC_START
+ *        <-> HRPROF_IOC_STOP -> close
+ *
+ * CONFIGURE is allowed while stopped (it replaces the rings: unmap first).
+ * Targets can be added and removed at any time. Closing the file (the
+ * daemon exiting, even by SIGKILL) stops sampling and frees everything once
+ * the last mapping is gone. Unknown ioctls fail with ENOTTY, bad arguments
+ * (reserved fields not zero, unknown flags, out-of-range values) with EINVAL,
+ * a call in the wrong state with EBUSY or ENODATA.
+ */
+
+#define HRPROF_DEVICE "/dev/hrprof"
+
+/* hrprof_info.features */
+#define HRPROF_FEAT_PMU	      (1ULL << 0) /* a PMU cycles counter (NMI) exists */
+#define HRPROF_FEAT_CPU_CLOCK (1ULL << 1) /* cpu-clock (hrtimer) sampling */
+#define HRPROF_FEAT_NMI_TEST  (1ULL << 2) /* the test-only self-NMI source */
+
+struct hrprof_info {
+	__u32 abi_version; /* HRPROF_ABI_VERSION */
+	__u32 nr_cpus;	   /* possible CPUs: ring i belongs to CPU i */
+	__u64 features;
+	__u32 page_size;
+	__u32 max_frames; /* the most frames a record can carry */
+	__u32 max_ring_pages;
+	__u32 reserved[9];
+};
+
+/* hrprof_config.source */
+#define HRPROF_SOURCE_AUTO	0 /* PMU cycles where a PMU exists, else cpu-clock */
+#define HRPROF_SOURCE_PMU	1 /* hardware cycles, overflow in NMI */
+#define HRPROF_SOURCE_CPU_CLOCK 2 /* software cpu-clock, hrtimer interrupt */
+#define HRPROF_SOURCE_NMI_TEST	3 /* test-only: an hrtimer raises a self-NMI */
+
+/* hrprof_config.flags */
+#define HRPROF_CFG_FREQ	      (1U << 0) /* sample_rate is Hz, else a period */
+#define HRPROF_CFG_KERNEL     (1U << 1) /* kernel frames */
+#define HRPROF_CFG_USER	      (1U << 2) /* user frames */
+#define HRPROF_CFG_ALL_PROCS  (1U << 3) /* every task, idle and kernel threads too */
+#define HRPROF_CFG_FLAGS_MASK 0xfU
+
+/*
+ * HRPROF_IOC_CONFIGURE's argument. The module writes back source (the one
+ * chosen for AUTO) and ring_pages (as rounded).
+ */
+struct hrprof_config {
+	__u32 source;
+	__u32 flags;
+	__u64 sample_rate;     /* Hz with HRPROF_CFG_FREQ (1..100000), else events */
+	__u32 max_kernel_frames; /* 0..max_frames */
+	__u32 max_user_frames;	 /* 0..max_frames */
+	__u32 ring_pages;	 /* data pages per CPU: a power of two, 0 = default */
+	__u32 watermark;	 /* bytes in a ring that wake the reader; 0 = a quarter */
+	__u32 reserved[8];
+};
+
+/* HRPROF_IOC_ADD_TARGET / REMOVE_TARGET: a process, as the opener's pid
+ * namespace numbers it. Its children become targets as they fork. */
+struct hrprof_target {
+	__u32 tgid;
+	__u32 flags; /* zero */
+	__u64 reserved;
+};
+
+/* HRPROF_IOC_GET_STATS: sums over CPUs since CONFIGURE. */
+struct hrprof_stats {
+	__u64 samples;	    /* records written */
+	__u64 lost;	    /* ring full: sample dropped */
+	__u64 skipped;	    /* interrupt hit a task that is not a target */
+	__u64 user_faults;  /* user walks cut by an unreadable frame */
+	__u64 sample_ns;    /* time spent in the sample path, recorded samples */
+	__u64 targets;	    /* in the target set now */
+	__u64 targets_full; /* targets refused: set full */
+	__u64 wakeups;	    /* irq_work wakeups queued */
+	__u64 reserved[8];
+};
+
+#define HRPROF_IOC_MAGIC	 0xb7
+#define HRPROF_IOC_GET_INFO	 _IOR(HRPROF_IOC_MAGIC, 1, struct hrprof_info)
+#define HRPROF_IOC_CONFIGURE	 _IOWR(HRPROF_IOC_MAGIC, 2, struct hrprof_config)
+#define HRPROF_IOC_START	 _IO(HRPROF_IOC_MAGIC, 3)
+#define HRPROF_IOC_STOP		 _IO(HRPROF_IOC_MAGIC, 4)
+#define HRPROF_IOC_ADD_TARGET	 _IOW(HRPROF_IOC_MAGIC, 5, struct hrprof_target)
+#define HRPROF_IOC_REMOVE_TARGET _IOW(HRPROF_IOC_MAGIC, 6, struct hrprof_target)
+#define HRPROF_IOC_GET_STATS	 _IOR(HRPROF_IOC_MAGIC, 7, struct hrprof_stats)
+
+/*
+ * ---- The rings ----
+ *
+ * One per CPU, written only by that CPU's sampler (one source per session,
+ * never nested), read only by the daemon. Ring i occupies HRPROF_RING_STRIDE
+ * pages of the device's mmap space, from page i * stride:
+ *
+ *   page 0                 hrprof_ring_consumer   mapped read-write, alone
+ *   page 1                 hrprof_ring_producer   mapped read-only, with:
+ *   pages 2 .. 2+n         data (n = ring_pages)
+ *   pages 2+n .. 2+2n      the same data again
+ *
+ * so a record is always contiguous in the mapping. mmap checks the offset,
+ * the exact length (1 page, or 1 + 2n pages) and the protection.
+ *
+ * Barrier protocol (positions only grow; offset = pos & (data_size - 1)):
+ *   producer: reads consumer_pos with acquire; writes the record at
+ *             producer_pos; publishes producer_pos + size with release.
+ *   consumer: reads producer_pos with acquire; reads records up to it;
+ *             publishes its consumer_pos with release.
+ * A record that does not fit is dropped and counted in lost. The reader is
+ * woken (poll) when a ring holds watermark bytes or more.
+ */
+#define HRPROF_RING_STRIDE(ring_pages) (2 + 2 * (ring_pages))
+
+struct hrprof_ring_producer {
+	__u64 producer_pos;
+	__u64 lost;	 /* records dropped: ring full */
+	__u32 data_size; /* bytes: ring_pages * page size */
+	__u32 cpu;
+	__u64 reserved[5];
+};
+
+struct hrprof_ring_consumer {
+	__u64 consumer_pos;
+	__u64 reserved[7];
+};
+
 #ifdef __cplusplus
-static_assert(sizeof(struct hrprof_record) == 56, "hrprof_record layout");
+#define HRPROF_ASSERT(e, m) static_assert(e, m)
 #else
-_Static_assert(sizeof(struct hrprof_record) == 56, "hrprof_record layout");
+#define HRPROF_ASSERT(e, m) _Static_assert(e, m)
 #endif
+HRPROF_ASSERT(sizeof(struct hrprof_record) == 56, "hrprof_record layout");
+HRPROF_ASSERT(sizeof(struct hrprof_info) == 64, "hrprof_info layout");
+HRPROF_ASSERT(sizeof(struct hrprof_config) == 64, "hrprof_config layout");
+HRPROF_ASSERT(sizeof(struct hrprof_target) == 16, "hrprof_target layout");
+HRPROF_ASSERT(sizeof(struct hrprof_stats) == 128, "hrprof_stats layout");
+HRPROF_ASSERT(sizeof(struct hrprof_ring_producer) == 64, "hrprof_ring_producer layout");
+HRPROF_ASSERT(sizeof(struct hrprof_ring_consumer) == 64, "hrprof_ring_consumer layout");
 
 #endif /* _UAPI_HRPROF_H */

@@ -1,0 +1,703 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""A fake Datadog Agent for the upload tests (Python standard library only).
+
+It parses every upload as strictly as the profiling intake does (see the wire
+contract in shared/facts/agent-intake.md) and records each request as one JSON
+line in OUT/requests.jsonl:
+
+  index, time, t_accept, method, path, version, status (answered; null when the
+  connection was reset), headers ([[name, value], ...] in order), problems ([]
+  when the request is valid), event (the parsed event.json), tags (dict from
+  tags_profiler; a list when a key repeats), compression ("zstd"/"gzip"),
+  pprof_path (OUT/NNN.pprof, decompressed), mode (normal, fail, status,
+  reset, delayed)
+
+A request with any problem is answered 400, unless a failure mode answers first.
+Each request's raw body goes to OUT/NNN.body and its event to OUT/NNN.event.json.
+
+usage: fake_agent.py --out DIR [--port N | --port-file FILE | --unix PATH]
+         [--fail-first N] [--fail-status CODE] [--status CODE]
+         [--delay SECONDS] [--delay-first N] [--reset-first N] [--agentless]
+
+OUT/ready is written once the agent listens; OUT/port holds the TCP port.
+"""
+import argparse
+import datetime
+import gzip
+import json
+import os
+import re
+import shutil
+import socket
+import socketserver
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+MAX_HEADER = 64 * 1024
+MAX_BODY = 64 * 1024 * 1024
+READ_TIMEOUT = 30
+TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$")
+TAG_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_:./-]*$")
+REASONS = {200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden",
+           404: "Not Found", 408: "Request Timeout", 413: "Payload Too Large",
+           429: "Too Many Requests", 500: "Internal Server Error",
+           502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+ARGS = None
+LOCK = threading.Lock()
+COUNTER = [0]
+GO_ENV = None
+
+
+def next_index():
+    with LOCK:
+        i = COUNTER[0]
+        COUNTER[0] += 1
+        return i
+
+
+def record(rec):
+    line = json.dumps(rec, sort_keys=True)
+    with LOCK:
+        with open(os.path.join(ARGS.out, "requests.jsonl"), "a") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def log(msg):
+    with LOCK:
+        with open(os.path.join(ARGS.out, "agent.log"), "a") as f:
+            f.write("%.3f %s\n" % (time.time(), msg))
+
+
+# ------------------------------------------------------------------ HTTP
+
+
+class Conn:
+    """Buffered reads on a socket."""
+
+    def __init__(self, sock):
+        self.sock = sock
+        self.buf = b""
+
+    def fill(self):
+        d = self.sock.recv(65536)
+        if not d:
+            raise EOFError("connection closed by the client")
+        self.buf += d
+
+    def read_until(self, sep, limit):
+        while sep not in self.buf:
+            if len(self.buf) > limit:
+                raise ValueError("header section over %d bytes" % limit)
+            self.fill()
+        i = self.buf.index(sep) + len(sep)
+        out, self.buf = self.buf[:i], self.buf[i:]
+        return out
+
+    def read_exact(self, n):
+        while len(self.buf) < n:
+            self.fill()
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read_some(self, n):
+        """Up to n bytes (at least one unless EOF)."""
+        if not self.buf:
+            try:
+                self.fill()
+            except EOFError:
+                return b""
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+
+def hget(headers, name):
+    """All values of header NAME (case-insensitive)."""
+    n = name.lower()
+    return [v for k, v in headers if k.lower() == n]
+
+
+def read_chunked(conn, problems):
+    body = b""
+    while True:
+        line = conn.read_until(b"\r\n", 1024)
+        try:
+            size = int(line.split(b";")[0].strip(), 16)
+        except ValueError:
+            problems.append("bad chunk size line %r" % line[:40])
+            return body
+        if size == 0:
+            # trailers
+            while conn.read_until(b"\r\n", MAX_HEADER) != b"\r\n":
+                pass
+            return body
+        body += conn.read_exact(size)
+        if conn.read_exact(2) != b"\r\n":
+            problems.append("chunk not followed by CRLF")
+        if len(body) > MAX_BODY:
+            raise ValueError("chunked body over %d bytes" % MAX_BODY)
+
+
+def parse_params(value):
+    """'type; a="b"; c=d' -> ('type', {'a': 'b', 'c': 'd'}, problems)."""
+    problems = []
+    parts = []
+    cur, q, i = "", False, 0
+    while i < len(value):
+        c = value[i]
+        if q:
+            if c == "\\" and i + 1 < len(value):
+                cur += value[i + 1]
+                i += 2
+                continue
+            if c == '"':
+                q = False
+            cur += c
+        elif c == '"':
+            q = True
+            cur += c
+        elif c == ";":
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += c
+        i += 1
+    if q:
+        problems.append("unterminated quote in %r" % value)
+    parts.append(cur)
+    main = parts[0].strip()
+    params = {}
+    for p in parts[1:]:
+        p = p.strip()
+        if "=" not in p:
+            problems.append("parameter without '=' in %r" % value)
+            continue
+        k, v = p.split("=", 1)
+        k = k.strip().lower()
+        v = v.strip()
+        if len(v) >= 2 and v[0] == '"' and v[-1] == '"':
+            v = v[1:-1]
+        if k in params:
+            problems.append("parameter %s repeated in %r" % (k, value))
+        params[k] = v
+    return main, params, problems
+
+
+# ------------------------------------------------------------------ multipart
+
+
+def parse_multipart(body, boundary, problems):
+    """Returns [(headers [(k, v)], content bytes)] parsed per RFC 7578 / 2046."""
+    parts = []
+    dash = b"--" + boundary
+    if not body.startswith(dash + b"\r\n"):
+        if dash in body:
+            problems.append("multipart: body does not start with --boundary CRLF (preamble or bad line end)")
+        else:
+            problems.append("multipart: boundary %r not found in the body" % boundary.decode("latin-1"))
+            return parts
+        pos = body.index(dash) + len(dash)
+        if body[pos:pos + 2] != b"\r\n":
+            problems.append("multipart: first boundary line not ended by CRLF")
+            return parts
+        pos += 2
+    else:
+        pos = len(dash) + 2
+    delim = b"\r\n" + dash
+    closed = False
+    while True:
+        end = body.find(delim, pos)
+        if end < 0:
+            problems.append("multipart: part %d not followed by a CRLF--boundary delimiter" % (len(parts) + 1))
+            break
+        raw = body[pos:end]
+        parts.append(parse_part(raw, len(parts) + 1, problems))
+        pos = end + len(delim)
+        if body[pos:pos + 2] == b"--":
+            closed = True
+            rest = body[pos + 2:]
+            if rest != b"\r\n":
+                if rest == b"":
+                    problems.append("multipart: closing boundary --B-- not followed by CRLF")
+                else:
+                    problems.append("multipart: %d unexpected bytes after the closing boundary: %r"
+                                    % (len(rest), rest[:40]))
+            break
+        # transport padding (LWSP) is allowed by RFC 2046 but libcurl sends none
+        if body[pos:pos + 2] != b"\r\n":
+            problems.append("multipart: boundary line not ended by CRLF (got %r)" % body[pos:pos + 10])
+            nl = body.find(b"\n", pos)
+            if nl < 0:
+                break
+            pos = nl + 1
+        else:
+            pos += 2
+    if not closed:
+        problems.append("multipart: no closing boundary --B--")
+    return parts
+
+
+def parse_part(raw, n, problems):
+    sep = raw.find(b"\r\n\r\n")
+    if raw.startswith(b"\r\n"):
+        head, content = b"", raw[2:]
+        problems.append("multipart: part %d has no headers" % n)
+    elif sep < 0:
+        problems.append("multipart: part %d has no CRLF CRLF ending its headers" % n)
+        return ([], raw)
+    else:
+        head, content = raw[:sep], raw[sep + 4:]
+    headers = []
+    for line in head.split(b"\r\n") if head else []:
+        if b"\n" in line or b"\r" in line:
+            problems.append("multipart: part %d header line with a bare CR or LF: %r" % (n, line[:80]))
+        s = line.decode("utf-8", "replace")
+        if ":" not in s:
+            problems.append("multipart: part %d malformed header line %r" % (n, s[:80]))
+            continue
+        k, v = s.split(":", 1)
+        if k != k.strip() or not k:
+            problems.append("multipart: part %d bad header name %r" % (n, k))
+        headers.append((k.strip(), v.strip()))
+    return (headers, content)
+
+
+def check_part(headers, n, name, filename, ctypes, problems):
+    cd = hget(headers, "Content-Disposition")
+    if len(cd) != 1:
+        problems.append("part %d: %d Content-Disposition headers, expected 1" % (n, len(cd)))
+    else:
+        main, params, pp = parse_params(cd[0])
+        problems.extend("part %d: %s" % (n, p) for p in pp)
+        if main.lower() != "form-data":
+            problems.append("part %d: Content-Disposition %r is not form-data" % (n, main))
+        if params.get("name") != name:
+            problems.append("part %d: name=%r, expected %r" % (n, params.get("name"), name))
+        if params.get("filename") != filename:
+            problems.append("part %d: filename=%r, expected %r" % (n, params.get("filename"), filename))
+    ct = hget(headers, "Content-Type")
+    if len(ct) > 1:
+        problems.append("part %d: %d Content-Type headers" % (n, len(ct)))
+    got = ct[0].split(";")[0].strip().lower() if ct else None
+    if got not in ctypes:
+        problems.append("part %d (%s): Content-Type %r, expected %s" % (
+            n, name, ct[0] if ct else None, " or ".join(repr(c) for c in ctypes)))
+    for k, _ in headers:
+        if k.lower() not in ("content-disposition", "content-type"):
+            problems.append("part %d: unexpected header %r" % (n, k))
+
+
+# ------------------------------------------------------------------ event
+
+
+def parse_ts(s):
+    return datetime.datetime.strptime(s[:19], "%Y-%m-%dT%H:%M:%S").replace(
+        tzinfo=datetime.timezone.utc).timestamp() * 1e9 + int(s[20:29])
+
+
+def check_event(raw, problems):
+    try:
+        ev = json.loads(raw.decode("utf-8"))
+    except Exception as e:  # noqa: BLE001
+        problems.append("event.json is not valid UTF-8 JSON: %s" % e)
+        return None, None
+    if not isinstance(ev, dict):
+        problems.append("event.json is not an object")
+        return ev, None
+    if ev.get("attachments") != ["profile.pprof"]:
+        problems.append("event.attachments is %r, expected [\"profile.pprof\"]" % (ev.get("attachments"),))
+    if ev.get("family") != "native":
+        problems.append("event.family is %r, expected \"native\"" % (ev.get("family"),))
+    if ev.get("version") != "4":
+        problems.append("event.version is %r, expected the string \"4\"" % (ev.get("version"),))
+    ok_ts = True
+    for k in ("start", "end"):
+        v = ev.get(k)
+        if not isinstance(v, str) or not TS_RE.match(v):
+            problems.append("event.%s is %r, expected YYYY-MM-DDTHH:MM:SS.<9 digits>Z" % (k, v))
+            ok_ts = False
+    if ok_ts:
+        try:
+            if parse_ts(ev["start"]) > parse_ts(ev["end"]):
+                problems.append("event.start %s is after event.end %s" % (ev["start"], ev["end"]))
+        except ValueError as e:
+            problems.append("event start/end not a valid date: %s" % e)
+    for k in ("endpoint_counts", "process_tags"):
+        if k in ev and ev[k] is not None:
+            problems.append("event.%s is %r, expected null or absent" % (k, ev[k]))
+    for k in ("internal", "info"):
+        if not isinstance(ev.get(k), dict):
+            problems.append("event.%s is %r, expected an object" % (k, ev.get(k, "<absent>")))
+    tags = None
+    tp = ev.get("tags_profiler")
+    if not isinstance(tp, str):
+        problems.append("event.tags_profiler is %r, expected a string" % (tp,))
+    else:
+        tags = {}
+        for t in tp.split(","):
+            if t == "":
+                problems.append("tags_profiler: empty tag in %r" % tp)
+                continue
+            if len(t) > 200:
+                problems.append("tags_profiler: tag over 200 characters: %r" % t[:60])
+            if t.startswith(":") or t.endswith(":") or ":" not in t:
+                problems.append("tags_profiler: tag %r is not key:value" % t)
+            if not TAG_RE.match(t):
+                problems.append("tags_profiler: tag %r must start with a letter and hold only [A-Za-z0-9_:./-]" % t)
+            k, _, v = t.partition(":")
+            if k in tags:
+                if not isinstance(tags[k], list):
+                    tags[k] = [tags[k]]
+                tags[k].append(v)
+            else:
+                tags[k] = v
+    return ev, tags
+
+
+# ------------------------------------------------------------------ pprof
+
+
+def check_attachment(data, idx, problems, rec):
+    if len(data) > 10 * 1024 * 1024:
+        problems.append("profile.pprof is %d bytes compressed: the backend skips profiles over 10 MiB" % len(data))
+    path = os.path.join(ARGS.out, "%03d.pprof" % idx)
+    if data[:4] == b"\x28\xb5\x2f\xfd":
+        rec["compression"] = "zstd"
+        try:
+            p = subprocess.run(["zstd", "-d", "-c", "-q"], input=data, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=60)
+        except FileNotFoundError:
+            problems.append("agent setup: the zstd CLI is missing (apt-get install zstd)")
+            return
+        if p.returncode != 0:
+            problems.append("profile.pprof: zstd -d failed: %s" % p.stderr.decode("utf-8", "replace").strip()[:300])
+            return
+        raw = p.stdout
+    elif data[:2] == b"\x1f\x8b":
+        rec["compression"] = "gzip"
+        try:
+            raw = gzip.decompress(data)
+        except Exception as e:  # noqa: BLE001
+            problems.append("profile.pprof: gzip decompression failed: %s" % e)
+            return
+    else:
+        rec["compression"] = None
+        problems.append("profile.pprof starts with %s: neither zstd (28 b5 2f fd) nor gzip (1f 8b)" % data[:4].hex(" "))
+        return
+    rec["pprof_bytes"] = len(raw)
+    with open(path, "wb") as f:
+        f.write(raw)
+    rec["pprof_path"] = path
+    try:
+        p = subprocess.run(["go", "tool", "pprof", "-raw", path], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=GO_ENV, timeout=60)
+    except FileNotFoundError:
+        problems.append("agent setup: go is missing (golang-go): cannot decode the pprof")
+        return
+    except subprocess.TimeoutExpired:
+        problems.append("profile.pprof: go tool pprof -raw did not finish in 60 s")
+        return
+    if p.returncode != 0:
+        problems.append("profile.pprof: go tool pprof -raw failed: %s" %
+                        p.stderr.decode("utf-8", "replace").strip()[:500])
+    else:
+        with open(path + ".raw", "wb") as f:
+            f.write(p.stdout)
+
+
+# ------------------------------------------------------------------ handler
+
+
+def check_request(rec, method, target, version, headers, body, problems):
+    want_path = "/api/v2/profile" if ARGS.agentless else "/profiling/v1/input"
+    if method != "POST":
+        problems.append("method %s, expected POST" % method)
+    if target != want_path:
+        problems.append("path %s, expected %s" % (target, want_path))
+    if version != "HTTP/1.1":
+        problems.append("protocol %s, expected HTTP/1.1" % version)
+    if not hget(headers, "Host"):
+        problems.append("no Host header")
+    for name in ("Content-Type", "Content-Length", "DD-EVP-ORIGIN", "DD-EVP-ORIGIN-VERSION",
+                 "User-Agent", "DD-API-KEY", "Host"):
+        if len(hget(headers, name)) > 1:
+            problems.append("header %s sent %d times" % (name, len(hget(headers, name))))
+    exp = hget(headers, "Expect")
+    if any(v.strip() for v in exp):
+        problems.append("Expect: %s sent (send an empty Expect: header to libcurl)" % exp[0])
+    if hget(headers, "Transfer-Encoding"):
+        problems.append("Transfer-Encoding: %s, expected a Content-Length body" % hget(headers, "Transfer-Encoding")[0])
+    elif not hget(headers, "Content-Length"):
+        problems.append("no Content-Length header")
+    origin = hget(headers, "DD-EVP-ORIGIN")
+    if origin[:1] != ["hrprof"]:
+        problems.append("DD-EVP-ORIGIN is %r, expected 'hrprof'" % (origin[0] if origin else None))
+    ov = hget(headers, "DD-EVP-ORIGIN-VERSION")
+    if not ov or not ov[0].strip():
+        problems.append("DD-EVP-ORIGIN-VERSION missing or empty")
+    ua = hget(headers, "User-Agent")
+    if not ua or not ua[0].startswith("hrprof/"):
+        problems.append("User-Agent is %r, expected hrprof/<version>" % (ua[0] if ua else None))
+    key = hget(headers, "DD-API-KEY")
+    if ARGS.agentless:
+        if not key or len(key[0].strip()) < 32:
+            problems.append("agentless: DD-API-KEY header missing or shorter than 32 characters")
+    elif key:
+        problems.append("DD-API-KEY sent to the Agent (only agentless uploads carry the key)")
+    ct = hget(headers, "Content-Type")
+    if not ct:
+        problems.append("no Content-Type header")
+        return
+    main, params, pp = parse_params(ct[0])
+    problems.extend("Content-Type: %s" % p for p in pp)
+    if main.lower() != "multipart/form-data":
+        problems.append("Content-Type %r, expected multipart/form-data" % ct[0])
+        return
+    b = params.get("boundary")
+    if not b or len(b) > 70:
+        problems.append("Content-Type without a valid boundary (1..70 chars): %r" % ct[0])
+        return
+    parts = parse_multipart(body, b.encode("latin-1"), problems)
+    rec["parts"] = [[dict(h).get("Content-Disposition", ""), len(c)] for h, c in parts]
+    if len(parts) != 2:
+        problems.append("multipart: %d parts, expected exactly 2 (event, profile.pprof)" % len(parts))
+    if len(parts) >= 1:
+        check_part(parts[0][0], 1, "event", "event.json", ("application/json",), problems)
+    if len(parts) >= 2:
+        check_part(parts[1][0], 2, "profile.pprof", "profile.pprof", (None, "application/octet-stream"), problems)
+    ev_part = next((c for h, c in parts if 'name="event"' in " ".join(hget(h, "Content-Disposition"))), None)
+    pr_part = next((c for h, c in parts if 'name="profile.pprof"' in " ".join(hget(h, "Content-Disposition"))), None)
+    if ev_part is None:
+        problems.append("no event part")
+    else:
+        with open(os.path.join(ARGS.out, "%03d.event.json" % rec["index"]), "wb") as f:
+            f.write(ev_part)
+        rec["event"], rec["tags"] = check_event(ev_part, problems)
+    if pr_part is None:
+        problems.append("no profile.pprof part")
+    else:
+        rec["attachment_bytes"] = len(pr_part)
+        check_attachment(pr_part, rec["index"], problems, rec)
+
+
+def respond(sock, status, body):
+    reason = REASONS.get(status, "Status")
+    data = body.encode()
+    head = ("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n"
+            "Connection: close\r\n\r\n" % (status, reason, len(data))).encode()
+    sock.sendall(head + data)
+
+
+def reset(sock):
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+class Handler(socketserver.BaseRequestHandler):
+    def handle(self):
+        sock = self.request
+        idx = next_index()
+        rec = {"index": idx, "t_accept": time.time(), "time": None, "method": None, "path": None,
+               "version": None, "status": None, "headers": [], "problems": [], "event": None,
+               "tags": None, "pprof_path": None, "compression": None, "mode": "normal"}
+        problems = rec["problems"]
+        conn = Conn(sock)
+        try:
+            sock.settimeout(READ_TIMEOUT)
+            self.serve(sock, conn, idx, rec, problems)
+        except Exception as e:  # noqa: BLE001  never crash on garbage
+            log("request %d: %s\n%s" % (idx, e, traceback.format_exc()))
+            if rec["status"] is None and rec["mode"] != "reset":
+                rec["time"] = time.time()
+                if isinstance(e, EOFError) and rec["method"] is None and not conn.buf:
+                    # connected and closed without a byte: not an upload
+                    rec["mode"] = "empty"
+                    record(rec)
+                    return
+                problems.append("request unreadable: %s: %s" % (type(e).__name__, e))
+                rec["status"] = 400
+                try:
+                    record(rec)
+                except Exception:  # noqa: BLE001
+                    pass
+                try:
+                    respond(sock, 400, json.dumps({"problems": problems}))
+                except Exception:  # noqa: BLE001
+                    pass
+        finally:
+            try:
+                sock.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def serve(self, sock, conn, idx, rec, problems):
+        head = conn.read_until(b"\r\n\r\n", MAX_HEADER)
+        lines = head[:-4].split(b"\r\n")
+        req = lines[0].decode("latin-1")
+        m = re.match(r"^([A-Z]+) (\S+) (HTTP/\d\.\d)$", req)
+        if not m:
+            raise ValueError("bad request line %r" % req[:100])
+        rec["method"], target, rec["version"] = m.groups()
+        rec["path"] = target
+        headers = []
+        for ln in lines[1:]:
+            s = ln.decode("latin-1")
+            if "\n" in s or "\r" in s:
+                problems.append("header line with a bare CR or LF: %r" % s[:80])
+            if s[:1] in (" ", "\t"):
+                problems.append("obsolete folded header line %r" % s[:80])
+                continue
+            if ":" not in s:
+                problems.append("malformed header line %r" % s[:80])
+                continue
+            k, v = s.split(":", 1)
+            headers.append([k.strip(), v.strip()])
+        rec["headers"] = headers
+
+        if idx < ARGS.reset_first:
+            rec["mode"] = "reset"
+            got = conn.read_some(1024)
+            rec["time"] = time.time()
+            rec["body_read_before_reset"] = len(got)
+            record(rec)
+            reset(sock)
+            return
+
+        body = b""
+        te = hget(headers, "Transfer-Encoding")
+        cl = hget(headers, "Content-Length")
+        if te and "chunked" in te[0].lower():
+            body = read_chunked(conn, problems)
+        elif cl:
+            try:
+                n = int(cl[0])
+                if n < 0 or n > MAX_BODY:
+                    raise ValueError
+            except ValueError:
+                raise ValueError("bad Content-Length %r" % cl[0])
+            try:
+                body = conn.read_exact(n)
+            except (EOFError, socket.timeout):
+                problems.append("body shorter than Content-Length %d (got %d bytes)" % (n, len(conn.buf)))
+                body, conn.buf = conn.buf, b""
+            # Bytes already past the announced length: Content-Length too small.
+            extra = conn.buf
+            sock.settimeout(0.05)
+            try:
+                extra += sock.recv(65536)
+            except (socket.timeout, BlockingIOError, OSError):
+                pass
+            sock.settimeout(READ_TIMEOUT)
+            if extra:
+                problems.append("%d bytes after the Content-Length body (Content-Length too small?)" % len(extra))
+        rec["body_bytes"] = len(body)
+        rec["time"] = time.time()
+        with open(os.path.join(ARGS.out, "%03d.body" % idx), "wb") as f:
+            f.write(body)
+        try:
+            check_request(rec, rec["method"], target, rec["version"], headers, body, problems)
+        except Exception as e:  # noqa: BLE001
+            log("request %d check: %s\n%s" % (idx, e, traceback.format_exc()))
+            problems.append("body unparsable: %s: %s" % (type(e).__name__, e))
+
+        if ARGS.status:
+            rec["mode"], status = "status", ARGS.status
+        elif idx < ARGS.fail_first:
+            rec["mode"], status = "fail", ARGS.fail_status
+        elif problems:
+            status = 400
+        else:
+            status = 200
+        delay = ARGS.delay if ARGS.delay and (ARGS.delay_first is None or idx < ARGS.delay_first) else 0
+        if delay:
+            rec["mode"] = "delayed" if rec["mode"] == "normal" else rec["mode"]
+            rec["delay"] = delay
+        rec["status"] = status
+        # Recorded before answering: once the client has its answer, the
+        # record is on disk.
+        record(rec)
+        if delay:
+            time.sleep(delay)
+        body = "{}" if 200 <= status < 300 and not problems else json.dumps({"problems": problems} if problems else {"error": "fake agent answers %d" % status})
+        try:
+            respond(sock, status, body)
+        except OSError as e:
+            log("request %d: answer %d not delivered: %s" % (idx, status, e))
+
+
+class TCPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+
+class UnixServer(socketserver.ThreadingUnixStreamServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+
+def main():
+    global ARGS, GO_ENV
+    ap = argparse.ArgumentParser(description="fake Datadog Agent for hrprof's upload tests")
+    ap.add_argument("--out", required=True)
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--port", type=int)
+    g.add_argument("--port-file")
+    g.add_argument("--unix")
+    ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--fail-status", type=int, default=500)
+    ap.add_argument("--status", type=int)
+    ap.add_argument("--delay", type=float, default=0)
+    ap.add_argument("--delay-first", type=int)
+    ap.add_argument("--reset-first", type=int, default=0)
+    ap.add_argument("--agentless", action="store_true")
+    ARGS = ap.parse_args()
+    os.makedirs(ARGS.out, exist_ok=True)
+    open(os.path.join(ARGS.out, "requests.jsonl"), "a").close()
+    gotmp = tempfile.mkdtemp(prefix="fake-agent-go.")
+    GO_ENV = dict(os.environ, HOME=gotmp, GOCACHE=os.path.join(gotmp, "cache"), GOFLAGS="-mod=mod",
+                  GOTOOLCHAIN="local", GOPROXY="off", PPROF_TMPDIR=os.path.join(gotmp, "pprof"))
+    if ARGS.unix:
+        try:
+            os.unlink(ARGS.unix)
+        except FileNotFoundError:
+            pass
+        srv = UnixServer(ARGS.unix, Handler)
+        where = "unix:" + ARGS.unix
+    else:
+        srv = TCPServer(("127.0.0.1", ARGS.port or 0), Handler)
+        port = srv.server_address[1]
+        where = "127.0.0.1:%d" % port
+        for pf in filter(None, [ARGS.port_file, os.path.join(ARGS.out, "port")]):
+            tmp = pf + ".tmp"
+            with open(tmp, "w") as f:
+                f.write("%d\n" % port)
+            os.rename(tmp, pf)
+    with open(os.path.join(ARGS.out, "ready"), "w") as f:
+        f.write(where + "\n")
+    log("listening on %s (pid %d)" % (where, os.getpid()))
+    try:
+        srv.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        shutil.rmtree(gotmp, ignore_errors=True)
+        if ARGS.unix:
+            try:
+                os.unlink(ARGS.unix)
+            except OSError:
+                pass
+
+
+if __name__ == "__main__":
+    import signal
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+    main()

@@ -5,6 +5,9 @@
 #   make demo       profile the bundled demo workload, write a pprof file, print the top
 #   make check      unit + integration tests, normal and ASan/UBSan builds
 #   make bench      overhead next to `perf record -g` (not part of check)
+#   make kmod       build the kernel module for every installed kernel's headers
+#                   (KVERS="6.1.0-56-amd64 ..." to choose) into build/kmod/<kver>/
+#   make dkms-install / dkms-remove   the module through DKMS, for the running kernel
 #   make format     clang-format the userspace sources
 #
 # Quiet unless V=1.
@@ -88,16 +91,20 @@ workloads:
 # Debian packages: the build, then the tests (go tool pprof decodes profiles).
 DEB_BUILD := gcc make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev libprotobuf-c-dev \
 	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev binutils
-DEB_TEST := golang-go linux-perf python3 clang-format
+DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux
+# The module's tests: both Debian 12 kernels, booted under qemu.
+DEB_KMOD := qemu-system-x86 busybox-static cpio kmod xz-utils dwarves dkms \
+	    linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
 
 deps:
 	@echo "installing: $(DEB_BUILD) $(DEB_TEST)"
 	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEB_BUILD) $(DEB_TEST)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		$(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD)
 
 # Runs `make deps` only when a package is missing.
 deps-check:
-	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST); do \
+	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
 	done); \
 	if [ -n "$$missing" ]; then \
@@ -129,6 +136,46 @@ format:
 format-check:
 	$(Q)clang-format --dry-run -Werror $(FORMAT_FILES) || \
 		{ echo "clang-format: run 'make format'"; exit 1; }
+
+# ---- the kernel module ----
+
+KVERS ?= $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
+KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hrprof.h
+
+# Each kernel gets a copy of the DKMS tree (Kbuild, kmod/, include/), so
+# build outputs stay under build/ and the module builds as DKMS builds it.
+kmod: $(KMOD_SRCS)
+	$(Q)[ -n "$(KVERS)" ] || { echo "no kernel headers: apt-get install linux-headers-amd64"; exit 1; }
+	$(Q)for v in $(KVERS); do \
+		d=$(abspath $(BUILD_ROOT))/kmod/$$v; \
+		mkdir -p $$d/kmod $$d/include && cp Kbuild $$d/ && cp kmod/*.c kmod/*.h kmod/Kbuild $$d/kmod/ && \
+		cp include/hrprof.h $$d/include/ && \
+		printf '  %-7s %s\n' KMOD "$$v" && \
+		$(MAKE) --no-print-directory -C /lib/modules/$$v/build M=$$d $(if $(V),V=1) modules \
+			> $$d/build.log 2>&1 || { cat $$d/build.log; exit 1; }; \
+		if grep -E 'warning:' $$d/build.log; then echo "kmod: warnings for $$v"; exit 1; fi; \
+	done
+
+DKMS_NAME := hrprof
+DKMS_SRC := /usr/src/$(DKMS_NAME)-$(VERSION)
+
+dkms-tree:
+	$(Q)rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/kmod $(DKMS_SRC)/include
+	$(Q)cp Kbuild $(DKMS_SRC)/ && cp kmod/*.c kmod/*.h kmod/Kbuild $(DKMS_SRC)/kmod/ && \
+		cp include/hrprof.h $(DKMS_SRC)/include/
+	$(Q)sed 's/@VERSION@/$(VERSION)/' dkms/dkms.conf > $(DKMS_SRC)/dkms.conf
+
+dkms-install: dkms-tree
+	$(Q)dkms remove -m $(DKMS_NAME) -v $(VERSION) --all >/dev/null 2>&1 || true
+	dkms add -m $(DKMS_NAME) -v $(VERSION)
+	dkms build -m $(DKMS_NAME) -v $(VERSION)
+	dkms install -m $(DKMS_NAME) -v $(VERSION)
+
+dkms-remove:
+	dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+.PHONY: kmod dkms-tree dkms-install dkms-remove
 
 clean:
 	$(Q)rm -rf $(BUILD_ROOT)

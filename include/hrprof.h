@@ -68,9 +68,19 @@ struct hrprof_record {
  * CONFIGURE is allowed while stopped (it replaces the rings: unmap first).
  * Targets can be added and removed at any time. Closing the file (the
  * daemon exiting, even by SIGKILL) stops sampling and frees everything once
- * the last mapping is gone. Unknown ioctls fail with ENOTTY, bad arguments
- * (reserved fields not zero, unknown flags, out-of-range values) with EINVAL,
- * a call in the wrong state with EBUSY or ENODATA.
+ * the last mapping is gone; the module cannot be unloaded while a session
+ * is open. Errors:
+ *   ENOTTY  unknown ioctl
+ *   EINVAL  bad argument: reserved field or flags not zero, unknown source,
+ *           rate, frames, ring_pages or watermark out of range; an mmap of
+ *           the wrong offset or length
+ *   EPERM   a writable mmap of the producer page or the data
+ *   ENODATA START, or an mmap, before CONFIGURE
+ *   EBUSY   a second open; CONFIGURE while running or while rings are mapped
+ *           (STOP while stopped, and START while running, succeed)
+ *   ESRCH   ADD_TARGET of a process that does not exist
+ *   ENOSPC  ADD_TARGET with the target set full
+ *   ENODEV  CONFIGURE of a source this machine lacks (PMU in a VM)
  */
 
 #define HRPROF_DEVICE "/dev/hrprof"
@@ -85,7 +95,7 @@ struct hrprof_info {
 	__u32 nr_cpus;	   /* possible CPUs: ring i belongs to CPU i */
 	__u64 features;
 	__u32 page_size;
-	__u32 max_frames; /* the most frames a record can carry */
+	__u32 max_frames; /* the most kernel, and the most user, frames asked for */
 	__u32 max_ring_pages;
 	__u32 reserved[9];
 };

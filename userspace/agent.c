@@ -139,8 +139,9 @@ static int agent_export(struct exporter *e, const struct export_item *item)
 		goto err_free;
 	}
 	if (asprintf(&tags,
-		     "%s,profile_seq:%" PRIu64 ",include_kernel:%s,cpu_arch:amd64,backend:perf",
-		     a->tags, s->seq, s->kernel_frames ? "true" : "false") < 0) {
+		     "%s,profile_seq:%" PRIu64 ",include_kernel:%s,cpu_arch:amd64,backend:%s",
+		     a->tags, s->seq, s->kernel_frames ? "true" : "false",
+		     s->backend ? s->backend : "perf") < 0) {
 		tags = NULL;
 		goto err_free;
 	}

@@ -54,5 +54,7 @@ struct backend_ops {
 };
 
 extern const struct backend_ops backend_perf;
+/* The kernel module's rings, with perf_event for process side-band. */
+extern const struct backend_ops backend_kmod;
 
 #endif

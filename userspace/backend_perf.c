@@ -21,13 +21,15 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "kmod.h"
 #include "diag.h"
 #include "log.h"
 
 #define MAX_STACK_SYSCTL "/proc/sys/kernel/perf_event_max_stack"
 
 struct ring {
-	int fd; /* the event whose buffer this is */
+	struct kmod_ring *k; /* a module ring, or NULL for a perf ring */
+	int fd;		     /* the event whose buffer this is */
 	void *base;
 	size_t data_size;
 	/* During a drain: what is readable, where we are, the next record. */
@@ -44,10 +46,13 @@ struct perf_backend {
 	struct backend_events ev;
 	struct perf_event_attr attr;
 	int ncpus;
-	struct ring *rings; /* one per CPU */
-	int *fds;	    /* every event fd, rings' first */
+	int nrings; /* perf rings (one per CPU), then the module's */
+	struct ring *rings;
+	bool kmod_mode; /* samples from the module; perf events for side-band only */
+	struct kmod_dev kmod;
+	int *fds; /* every event fd, rings' first */
 	size_t nfds, fds_cap;
-	int *ring_fds; /* what to poll: one per ring */
+	int *ring_fds; /* what to poll: one per perf ring, and the module's fd */
 	unsigned int max_stack;
 	bool kernel_frames;
 	bool stopped;
@@ -266,6 +271,20 @@ static void perf_free(struct backend *b)
 			munmap(pb->rings[cpu].base, pb->rings[cpu].data_size + page);
 		free(pb->rings[cpu].wrapped);
 	}
+	if (pb->kmod_mode) {
+		struct hrprof_stats st;
+
+		if (pb->kmod.fd > 0 && !kmod_stats(&pb->kmod, &st))
+			log_debug(
+			    "kmod stats: samples=%llu lost=%llu skipped=%llu user_faults=%llu "
+			    "sample_ns=%llu ns_per_sample=%llu wakeups=%llu targets=%llu",
+			    (unsigned long long)st.samples, (unsigned long long)st.lost,
+			    (unsigned long long)st.skipped, (unsigned long long)st.user_faults,
+			    (unsigned long long)st.sample_ns,
+			    (unsigned long long)(st.samples ? st.sample_ns / st.samples : 0),
+			    (unsigned long long)st.wakeups, (unsigned long long)st.targets);
+		kmod_close(&pb->kmod);
+	}
 	for (size_t i = 0; i < pb->nfds; i++)
 		close(pb->fds[i]);
 	free(pb->rings);
@@ -275,8 +294,39 @@ static void perf_free(struct backend *b)
 	free(pb);
 }
 
-static int perf_open(struct backend **out, const struct options *opts, int pid,
-		     const struct backend_events *ev)
+/* The module's side: device, rings, targets. Returns -errno after logging why. */
+static int kmod_setup(struct perf_backend *pb, const struct options *opts, int pid)
+{
+	char why[256];
+	uint32_t source = opts->kmod_source;
+	int err;
+
+	err = kmod_open(&pb->kmod, why, sizeof(why));
+	if (err) {
+		log_error("--backend kmod: %s", why);
+		return err;
+	}
+	if (opts->event == EVENT_CYCLES && source == HRPROF_SOURCE_AUTO)
+		source = HRPROF_SOURCE_PMU;
+	err = kmod_configure(&pb->kmod, opts, source);
+	if (err) {
+		log_error("kernel module: configuring %s sampling at %u Hz failed: %s%s",
+			  kmod_source_name(source), opts->frequency, strerror(-err),
+			  err == -ENODEV ? " (no PMU here: use cpu-clock)" : "");
+		return err;
+	}
+	if (opts->mode != TARGET_GLOBAL && (err = kmod_add_target(&pb->kmod, (uint32_t)pid))) {
+		log_error("kernel module: cannot follow pid %d: %s", pid, strerror(-err));
+		return err;
+	}
+	log_info("backend kmod: %s at %u Hz, %u pages per CPU ring, %u user frames",
+		 kmod_source_name(pb->kmod.cfg.source), opts->frequency, pb->kmod.cfg.ring_pages,
+		 pb->kmod.cfg.max_user_frames);
+	return 0;
+}
+
+static int perf_open_mode(struct backend **out, const struct options *opts, int pid,
+			  const struct backend_events *ev, bool kmod_mode)
 {
 	struct perf_backend *pb = calloc(1, sizeof(*pb));
 	int err = 0;
@@ -284,19 +334,30 @@ static int perf_open(struct backend **out, const struct options *opts, int pid,
 	if (!pb)
 		return -ENOMEM;
 	pb->ev = *ev;
+	pb->kmod_mode = kmod_mode;
+	pb->kmod.fd = -1;
 	pb->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
-	pb->rings = calloc(pb->ncpus, sizeof(*pb->rings));
-	pb->ring_fds = calloc(pb->ncpus, sizeof(*pb->ring_fds));
-	pb->max_stack = perf_max_stack(opts->max_frames);
-	pb->scratch_size = sizeof(struct hrprof_record) + 8 * (pb->max_stack + 64);
+	if (kmod_mode) {
+		err = kmod_setup(pb, opts, pid);
+		if (err)
+			goto err_free;
+	}
+	pb->nrings = pb->ncpus + (kmod_mode ? (int)pb->kmod.info.nr_cpus : 0);
+	pb->rings = calloc(pb->nrings, sizeof(*pb->rings));
+	pb->ring_fds = calloc(pb->ncpus + 1, sizeof(*pb->ring_fds));
+	pb->max_stack = kmod_mode ? opts->max_frames : perf_max_stack(opts->max_frames);
+	pb->scratch_size = sizeof(struct hrprof_record) + 8 * (pb->max_stack + 256);
 	pb->scratch = malloc(pb->scratch_size);
 	if (!pb->rings || !pb->ring_fds || !pb->scratch) {
 		err = -ENOMEM;
 		goto err_free;
 	}
 	pb->rec = (struct hrprof_record *)pb->scratch;
-	for (int cpu = 0; cpu < pb->ncpus; cpu++)
-		pb->rings[cpu].fd = -1;
+	for (int i = 0; i < pb->nrings; i++) {
+		pb->rings[i].fd = -1;
+		if (i >= pb->ncpus)
+			pb->rings[i].k = &pb->kmod.rings[i - pb->ncpus];
+	}
 	raise_fd_limit();
 
 	pb->kernel_frames = true;
@@ -326,6 +387,16 @@ static int perf_open(struct backend **out, const struct options *opts, int pid,
 	    .enable_on_exec = opts->mode == TARGET_WRAP,
 	};
 	pb->attr.wakeup_watermark = (uint32_t)(ring_pages(opts->frequency) * 4096 / 4);
+	if (kmod_mode) {
+		/* Side-band only: a dummy event carries mmap/comm/fork/exit. */
+		pb->attr.type = PERF_TYPE_SOFTWARE;
+		pb->attr.config = PERF_COUNT_SW_DUMMY;
+		pb->attr.freq = 0;
+		pb->attr.sample_freq = 0;
+		pb->attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU;
+		pb->attr.sample_max_stack = 0;
+		pb->attr.wakeup_watermark = (uint32_t)(ring_pages(0) * 4096 / 4);
+	}
 
 	switch (opts->mode) {
 	case TARGET_WRAP:
@@ -352,15 +423,37 @@ static int perf_open(struct backend **out, const struct options *opts, int pid,
 		if (pb->rings[cpu].fd >= 0)
 			pb->ring_fds[n++] = pb->rings[cpu].fd;
 	}
-	log_info("perf: %zu %s events (%u Hz, callchains up to %u frames, kernel frames %s)",
-		 pb->nfds, opts->event == EVENT_CYCLES ? "cycles" : "cpu-clock", opts->frequency,
-		 pb->max_stack, pb->kernel_frames ? "on" : "off");
+	if (kmod_mode) {
+		err = kmod_start(&pb->kmod);
+		if (err) {
+			log_error("kernel module: start failed: %s", strerror(-err));
+			goto err_free;
+		}
+		log_info("perf: %zu side-band events (mmap, comm, fork, exit)", pb->nfds);
+	} else {
+		log_info("perf: %zu %s events (%u Hz, callchains up to %u frames, kernel frames "
+			 "%s)",
+			 pb->nfds, opts->event == EVENT_CYCLES ? "cycles" : "cpu-clock",
+			 opts->frequency, pb->max_stack, pb->kernel_frames ? "on" : "off");
+	}
 	*out = (struct backend *)pb;
 	return 0;
 
 err_free:
 	perf_free((struct backend *)pb);
 	return err;
+}
+
+static int perf_open(struct backend **out, const struct options *opts, int pid,
+		     const struct backend_events *ev)
+{
+	return perf_open_mode(out, opts, pid, ev, false);
+}
+
+static int kmod_backend_open(struct backend **out, const struct options *opts, int pid,
+			     const struct backend_events *ev)
+{
+	return perf_open_mode(out, opts, pid, ev, true);
 }
 
 static size_t perf_fds(struct backend *b, const int **fds)
@@ -370,6 +463,8 @@ static size_t perf_fds(struct backend *b, const int **fds)
 
 	for (int cpu = 0; cpu < pb->ncpus; cpu++)
 		n += pb->rings[cpu].fd >= 0;
+	if (pb->kmod_mode)
+		pb->ring_fds[n++] = pb->kmod.fd;
 	*fds = pb->ring_fds;
 	return n;
 }
@@ -563,6 +658,39 @@ static uint64_t record_time(const struct perf_event_header *h)
  * with release semantics so the kernel may reuse the space. Returns false
  * when the ring has nothing more (or is corrupt, then it is skipped whole).
  */
+/* The module's records: contiguous (the data is mapped twice), checked whole. */
+static bool kring_peek(struct perf_backend *pb, struct ring *r)
+{
+	const struct hrprof_record *rec;
+
+	r->next = NULL;
+	if (r->pos >= r->head)
+		return false;
+	rec = (const void *)(r->k->data + (r->pos & (r->k->data_size - 1)));
+	if (rec->size < sizeof(*rec) || rec->size % 8 || rec->size > r->head - r->pos ||
+	    rec->size != sizeof(*rec) + 8 * ((size_t)rec->nr_kernel + rec->nr_user) ||
+	    rec->nr_kernel + rec->nr_user > pb->max_stack + 256) {
+		pb->stats.bad_records++;
+		r->pos = r->head;
+		return false;
+	}
+	r->next = (const void *)rec;
+	r->next_time = rec->time_ns;
+	return true;
+}
+
+/* A module record enters the pipeline with the pids this daemon sees. */
+static void kring_record(struct perf_backend *pb, const struct hrprof_record *rec)
+{
+	memcpy(pb->rec, rec, rec->size);
+	if (rec->ns_tgid) {
+		pb->rec->tgid = rec->ns_tgid;
+		pb->rec->tid = rec->ns_tid;
+	}
+	pb->stats.samples++;
+	pb->ev.sample(pb->ev.ctx, pb->rec);
+}
+
 static bool ring_peek(struct perf_backend *pb, struct ring *r)
 {
 	struct perf_event_mmap_page *pg = r->base;
@@ -600,35 +728,58 @@ static void perf_drain(struct backend *b)
 {
 	struct perf_backend *pb = to_perf(b);
 
-	for (int cpu = 0; cpu < pb->ncpus; cpu++) {
-		struct ring *r = &pb->rings[cpu];
-		struct perf_event_mmap_page *pg = r->base;
+	for (int i = 0; i < pb->nrings; i++) {
+		struct ring *r = &pb->rings[i];
 
-		if (!pg)
+		if (r->k) {
+			uint64_t lost = __atomic_load_n(&r->k->prod->lost, __ATOMIC_RELAXED);
+
+			if (lost != r->k->lost_seen) {
+				pb->stats.lost += lost - r->k->lost_seen;
+				log_debug("kmod: %llu samples lost (ring full)",
+					  (unsigned long long)(lost - r->k->lost_seen));
+				pb->ev.lost(pb->ev.ctx, lost - r->k->lost_seen);
+				r->k->lost_seen = lost;
+			}
+			r->head = __atomic_load_n(&r->k->prod->producer_pos, __ATOMIC_ACQUIRE);
+			r->pos = r->k->cons->consumer_pos;
+			kring_peek(pb, r);
 			continue;
-		r->head = __atomic_load_n(&pg->data_head, __ATOMIC_ACQUIRE);
-		r->pos = pg->data_tail;
+		}
+		if (!r->base)
+			continue;
+		r->head = __atomic_load_n(&((struct perf_event_mmap_page *)r->base)->data_head,
+					  __ATOMIC_ACQUIRE);
+		r->pos = ((struct perf_event_mmap_page *)r->base)->data_tail;
 		ring_peek(pb, r);
 	}
 	for (;;) {
 		struct ring *first = NULL;
 
-		for (int cpu = 0; cpu < pb->ncpus; cpu++) {
-			struct ring *r = &pb->rings[cpu];
+		for (int i = 0; i < pb->nrings; i++) {
+			struct ring *r = &pb->rings[i];
 
 			if (r->next && (!first || r->next_time < first->next_time))
 				first = r;
 		}
 		if (!first)
 			break;
-		perf_record(pb, first->next);
-		first->pos += first->next->size;
-		ring_peek(pb, first);
+		if (first->k) {
+			kring_record(pb, (const struct hrprof_record *)first->next);
+			first->pos += ((const struct hrprof_record *)first->next)->size;
+			kring_peek(pb, first);
+		} else {
+			perf_record(pb, first->next);
+			first->pos += first->next->size;
+			ring_peek(pb, first);
+		}
 	}
-	for (int cpu = 0; cpu < pb->ncpus; cpu++) {
-		struct ring *r = &pb->rings[cpu];
+	for (int i = 0; i < pb->nrings; i++) {
+		struct ring *r = &pb->rings[i];
 
-		if (r->base)
+		if (r->k)
+			__atomic_store_n(&r->k->cons->consumer_pos, r->pos, __ATOMIC_RELEASE);
+		else if (r->base)
 			__atomic_store_n(&((struct perf_event_mmap_page *)r->base)->data_tail,
 					 r->pos, __ATOMIC_RELEASE);
 	}
@@ -641,6 +792,8 @@ static void perf_stop(struct backend *b)
 	if (pb->stopped)
 		return;
 	pb->stopped = true;
+	if (pb->kmod_mode)
+		kmod_stop(&pb->kmod);
 	for (size_t i = 0; i < pb->nfds; i++)
 		ioctl(pb->fds[i], PERF_EVENT_IOC_DISABLE, 0);
 }
@@ -658,6 +811,17 @@ static bool perf_kernel_frames(struct backend *b)
 const struct backend_ops backend_perf = {
     .name = "perf",
     .open = perf_open,
+    .fds = perf_fds,
+    .drain = perf_drain,
+    .stop = perf_stop,
+    .stats = perf_stats,
+    .kernel_frames = perf_kernel_frames,
+    .free = perf_free,
+};
+
+const struct backend_ops backend_kmod = {
+    .name = "kmod",
+    .open = kmod_backend_open,
     .fds = perf_fds,
     .drain = perf_drain,
     .stop = perf_stop,

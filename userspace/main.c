@@ -13,36 +13,39 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "kmod.h"
 #include "log.h"
 #include "options.h"
 #include "pprof.h"
 #include "session.h"
 
-#define KMOD_DEVICE "/dev/hrprof"
-
-/* Picks the sample source; returns NULL after a one-line error. */
+/*
+ * Picks the sample source: the kernel module when it is loaded and speaks
+ * our ABI, else perf_event_open. Returns NULL after a one-line error.
+ */
 static const struct backend_ops *choose_backend(const struct options *opts)
 {
-	bool have_kmod = !access(KMOD_DEVICE, F_OK);
+	struct kmod_dev k;
+	char why[256];
+	int err;
 
-	switch (opts->backend) {
-	case BACKEND_KMOD:
-		fprintf(stderr,
-			"hrprof: --backend kmod: the hrprof kernel module is not %s; use "
-			"--backend perf or auto\n",
-			have_kmod ? "supported by this build"
-				  : "loaded (" KMOD_DEVICE " is missing)");
-		return NULL;
-	case BACKEND_AUTO:
-		log_info("backend: perf (%s)", have_kmod
-						   ? "the module is not supported by this build"
-						   : KMOD_DEVICE " is missing: the kernel module "
-								 "is not loaded");
-		return &backend_perf;
-	default:
+	if (opts->backend == BACKEND_PERF) {
 		log_info("backend: perf (asked for)");
 		return &backend_perf;
 	}
+	err = kmod_open(&k, why, sizeof(why));
+	if (!err)
+		kmod_close(&k);
+	if (opts->backend == BACKEND_KMOD) {
+		if (err) {
+			fprintf(stderr, "hrprof: --backend kmod: %s\n", why);
+			return NULL;
+		}
+		log_info("backend: kmod (asked for; %s)", why);
+		return &backend_kmod;
+	}
+	log_info("backend: %s (%s)", err ? "perf" : "kmod", why);
+	return err ? &backend_perf : &backend_kmod;
 }
 
 int main(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hrprof.h"
 #include "options.h"
 
 enum {
@@ -31,6 +32,7 @@ enum {
 	OPT_SPOOL_DIR,
 	OPT_SPOOL_MAX_MB,
 	OPT_SPOOL_MAX_AGE,
+	OPT_KMOD_SOURCE,
 };
 
 static const struct option long_options[] = {
@@ -66,6 +68,7 @@ static const struct option long_options[] = {
     {"spool_dir", required_argument, NULL, OPT_SPOOL_DIR},
     {"spool_max_mb", required_argument, NULL, OPT_SPOOL_MAX_MB},
     {"spool_max_age", required_argument, NULL, OPT_SPOOL_MAX_AGE},
+    {"kmod_source", required_argument, NULL, OPT_KMOD_SOURCE},
     {NULL, 0, NULL, 0},
 };
 
@@ -560,6 +563,20 @@ int options_parse(struct options *o, int argc, char **argv)
 		case OPT_SPOOL_MAX_AGE:
 			if (parse_uint(arg, 1, UINT_MAX, &o->spool_max_age))
 				return bad("--spool_max_age: '%s' is not a number of seconds", arg);
+			break;
+		case OPT_KMOD_SOURCE:
+			if (!strcmp(arg, "auto"))
+				o->kmod_source = HRPROF_SOURCE_AUTO;
+			else if (!strcmp(arg, "pmu"))
+				o->kmod_source = HRPROF_SOURCE_PMU;
+			else if (!strcmp(arg, "cpu-clock"))
+				o->kmod_source = HRPROF_SOURCE_CPU_CLOCK;
+			else if (!strcmp(arg, "nmi-test"))
+				o->kmod_source = HRPROF_SOURCE_NMI_TEST;
+			else
+				return bad("--kmod_source: unknown source '%s' (auto, pmu, "
+					   "cpu-clock, nmi-test)",
+					   arg);
 			break;
 		case ':':
 			return bad("option '%s' needs a value", argv[optind - 1]);

@@ -35,6 +35,7 @@ struct options {
 	int pid;	/* TARGET_PID */
 	char **command; /* TARGET_WRAP: NULL-terminated argv */
 	enum backend_kind backend;
+	uint32_t kmod_source; /* HRPROF_SOURCE_*: --kmod_source, hidden, for tests */
 	enum event_kind event;
 	unsigned int frequency;	    /* Hz */
 	unsigned int upload_period; /* seconds */

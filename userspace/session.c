@@ -150,6 +150,7 @@ static void session_rotate(struct session *s, bool final)
 		snap->seq = s->seq;
 		snap->kernel_frames = s->ops->kernel_frames(s->backend);
 		snap->final = final;
+		snap->backend = s->ops->name;
 		export_thread__push(s->exporter, snap);
 	}
 	s->stacks = next;

@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hrprof.ko: stack samples (kernel + user frames) from NMIs or timers into
+ * per-CPU rings that the hrprof daemon maps and drains.
+ *
+ * /dev/hrprof, root only. One open file is one session, and one session may
+ * exist at a time. The ioctl wrapper takes the session's lock and calls a
+ * _locked worker that checks every argument. The ABI (ioctls, ring layout,
+ * barrier protocol, errors) is in include/hrprof.h.
+ */
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/pid.h>
+#include <linux/poll.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "compat.h"
+#include "hrprof_kmod.h"
+
+static atomic_t hrprof_busy = ATOMIC_INIT(0);
+static bool hrprof_has_pmu;
+
+static void hrprof_wake(struct irq_work *work)
+{
+	struct hrprof_session *s = container_of(work, struct hrprof_session, wake_work);
+
+	wake_up_interruptible(&s->wq);
+}
+
+static void hrprof_rings_free(struct hrprof_session *s)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		hrprof_ring_free(s->rings[cpu]);
+		s->rings[cpu] = NULL;
+	}
+}
+
+/* Drops the configuration: stops and frees the source, then the rings. */
+static void hrprof_unconfigure_locked(struct hrprof_session *s)
+{
+	hrprof_source_destroy(s);
+	irq_work_sync(&s->wake_work);
+	hrprof_rings_free(s);
+	s->state = HRPROF_OPEN;
+}
+
+static int hrprof_open(struct inode *inode, struct file *file)
+{
+	struct hrprof_session *s;
+	int err;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EACCES;
+	if (atomic_cmpxchg(&hrprof_busy, 0, 1))
+		return -EBUSY;
+	err = -ENOMEM;
+	s = kvzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		goto err_busy;
+	mutex_init(&s->lock);
+	init_waitqueue_head(&s->wq);
+	init_irq_work(&s->wake_work, hrprof_wake);
+	hrprof_targets_init(&s->targets);
+	atomic_set(&s->mmaps, 0);
+	s->rings = kcalloc(nr_cpu_ids, sizeof(*s->rings), GFP_KERNEL);
+	s->events = kcalloc(nr_cpu_ids, sizeof(*s->events), GFP_KERNEL);
+	s->stats = alloc_percpu(struct hrprof_cpu_stats);
+	if (!s->rings || !s->events || !s->stats)
+		goto err_free;
+	err = hrprof_tracepoints_register(s);
+	if (err)
+		goto err_free;
+	s->pidns = get_pid_ns(task_active_pid_ns(current));
+	file->private_data = s;
+	return 0;
+
+err_free:
+	free_percpu(s->stats);
+	kfree(s->events);
+	kfree(s->rings);
+	kvfree(s);
+err_busy:
+	atomic_set(&hrprof_busy, 0);
+	return err;
+}
+
+/* The last reference is gone: every mapping too, so the rings can go. */
+static int hrprof_release(struct inode *inode, struct file *file)
+{
+	struct hrprof_session *s = file->private_data;
+
+	mutex_lock(&s->lock);
+	hrprof_unconfigure_locked(s);
+	mutex_unlock(&s->lock);
+	hrprof_tracepoints_unregister(s);
+	put_pid_ns(s->pidns);
+	free_percpu(s->stats);
+	kfree(s->events);
+	kfree(s->rings);
+	kvfree(s);
+	atomic_set(&hrprof_busy, 0);
+	return 0;
+}
+
+static long hrprof_get_info(void __user *arg)
+{
+	struct hrprof_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.abi_version = HRPROF_ABI_VERSION;
+	info.nr_cpus = nr_cpu_ids;
+	info.features = HRPROF_FEAT_CPU_CLOCK | HRPROF_FEAT_NMI_TEST;
+	if (hrprof_has_pmu)
+		info.features |= HRPROF_FEAT_PMU;
+	info.page_size = PAGE_SIZE;
+	info.max_frames = HRPROF_MAX_FRAMES;
+	info.max_ring_pages = HRPROF_MAX_RING_PAGES;
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static bool all_zero(const void *p, size_t n)
+{
+	return !memchr_inv(p, 0, n);
+}
+
+static int hrprof_check_config(struct hrprof_config *c)
+{
+	u64 record_max;
+
+	if (!all_zero(c->reserved, sizeof(c->reserved)) || c->flags & ~HRPROF_CFG_FLAGS_MASK)
+		return -EINVAL;
+	if (c->source > HRPROF_SOURCE_NMI_TEST)
+		return -EINVAL;
+	if (!c->sample_rate || ((c->flags & HRPROF_CFG_FREQ) && c->sample_rate > HRPROF_MAX_RATE))
+		return -EINVAL;
+	if (c->max_kernel_frames > HRPROF_MAX_KERNEL_FRAMES ||
+	    c->max_user_frames > HRPROF_MAX_USER_FRAMES)
+		return -EINVAL;
+	if (!c->ring_pages)
+		c->ring_pages = HRPROF_DEFAULT_PAGES;
+	if (c->ring_pages > HRPROF_MAX_RING_PAGES || !is_power_of_2(c->ring_pages))
+		return -EINVAL;
+	/* A ring must hold at least two of the deepest records. */
+	record_max = sizeof(struct hrprof_record) +
+		     8ULL * (c->max_kernel_frames + c->max_user_frames);
+	if ((u64)c->ring_pages * PAGE_SIZE < 2 * record_max)
+		return -EINVAL;
+	if (!c->watermark)
+		c->watermark = c->ring_pages * PAGE_SIZE / 4;
+	if (c->watermark > c->ring_pages * PAGE_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+static long hrprof_configure_locked(struct hrprof_session *s, void __user *arg)
+{
+	struct hrprof_config cfg;
+	int cpu, err;
+
+	if (copy_from_user(&cfg, arg, sizeof(cfg)))
+		return -EFAULT;
+	err = hrprof_check_config(&cfg);
+	if (err)
+		return err;
+	if (s->state == HRPROF_RUNNING || atomic_read(&s->mmaps))
+		return -EBUSY;
+	if (cfg.source == HRPROF_SOURCE_PMU && !hrprof_has_pmu)
+		return -ENODEV;
+	hrprof_unconfigure_locked(s);
+
+	s->cfg = cfg;
+	for_each_possible_cpu(cpu) {
+		s->rings[cpu] = hrprof_ring_new(cpu, cfg.ring_pages, cfg.watermark);
+		if (!s->rings[cpu]) {
+			err = -ENOMEM;
+			goto err_free;
+		}
+	}
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(s->stats, cpu), 0, sizeof(struct hrprof_cpu_stats));
+	err = hrprof_source_create(s);
+	if (err)
+		goto err_free;
+	s->state = HRPROF_CONFIGURED;
+	cfg.source = s->source;
+	if (copy_to_user(arg, &cfg, sizeof(cfg))) {
+		hrprof_unconfigure_locked(s);
+		return -EFAULT;
+	}
+	return 0;
+err_free:
+	hrprof_unconfigure_locked(s);
+	return err;
+}
+
+/* Finds the process tgid names in the opener's pid namespace. */
+static int hrprof_target_tgid(struct hrprof_session *s, void __user *arg, u32 *tgid)
+{
+	struct hrprof_target t;
+	struct task_struct *task;
+	int err = 0;
+
+	if (copy_from_user(&t, arg, sizeof(t)))
+		return -EFAULT;
+	if (t.flags || t.reserved || !t.tgid || t.tgid > PID_MAX_LIMIT)
+		return -EINVAL;
+	rcu_read_lock();
+	task = pid_task(find_pid_ns(t.tgid, s->pidns), PIDTYPE_PID);
+	if (task)
+		*tgid = task->tgid;
+	else
+		err = -ESRCH;
+	rcu_read_unlock();
+	return err;
+}
+
+static long hrprof_get_stats(struct hrprof_session *s, void __user *arg)
+{
+	struct hrprof_stats st;
+	unsigned long irqflags;
+	int cpu;
+
+	memset(&st, 0, sizeof(st));
+	for_each_possible_cpu(cpu) {
+		const struct hrprof_cpu_stats *c = per_cpu_ptr(s->stats, cpu);
+
+		st.samples += READ_ONCE(c->samples);
+		st.lost += READ_ONCE(c->lost);
+		st.skipped += READ_ONCE(c->skipped);
+		st.user_faults += READ_ONCE(c->user_faults);
+		st.sample_ns += READ_ONCE(c->sample_ns);
+		st.wakeups += READ_ONCE(c->wakeups);
+	}
+	raw_spin_lock_irqsave(&s->targets.lock, irqflags);
+	st.targets = s->targets.live;
+	st.targets_full = s->targets.full;
+	raw_spin_unlock_irqrestore(&s->targets.lock, irqflags);
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+static long hrprof_ioctl_locked(struct hrprof_session *s, unsigned int cmd, void __user *arg)
+{
+	u32 tgid = 0;
+	int err;
+
+	switch (cmd) {
+	case HRPROF_IOC_GET_INFO:
+		return hrprof_get_info(arg);
+	case HRPROF_IOC_CONFIGURE:
+		return hrprof_configure_locked(s, arg);
+	case HRPROF_IOC_START:
+		if (s->state == HRPROF_OPEN)
+			return -ENODATA;
+		if (s->state == HRPROF_RUNNING)
+			return 0;
+		err = hrprof_source_start(s);
+		if (!err)
+			s->state = HRPROF_RUNNING;
+		return err;
+	case HRPROF_IOC_STOP:
+		if (s->state == HRPROF_RUNNING) {
+			hrprof_source_stop(s);
+			s->state = HRPROF_CONFIGURED;
+		}
+		return 0;
+	case HRPROF_IOC_ADD_TARGET:
+		err = hrprof_target_tgid(s, arg, &tgid);
+		return err ? err : hrprof_targets_add(&s->targets, tgid);
+	case HRPROF_IOC_REMOVE_TARGET:
+		err = hrprof_target_tgid(s, arg, &tgid);
+		if (err)
+			return err;
+		return hrprof_targets_remove(&s->targets, tgid) ? 0 : -ENOENT;
+	case HRPROF_IOC_GET_STATS:
+		return hrprof_get_stats(s, arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static long hrprof_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct hrprof_session *s = file->private_data;
+	long ret;
+
+	mutex_lock(&s->lock);
+	ret = hrprof_ioctl_locked(s, cmd, (void __user *)arg);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+static void hrprof_vm_open(struct vm_area_struct *vma)
+{
+	struct hrprof_session *s = vma->vm_private_data;
+
+	atomic_inc(&s->mmaps);
+}
+
+static void hrprof_vm_close(struct vm_area_struct *vma)
+{
+	struct hrprof_session *s = vma->vm_private_data;
+
+	atomic_dec(&s->mmaps);
+}
+
+static const struct vm_operations_struct hrprof_vm_ops = {
+	.open = hrprof_vm_open,
+	.close = hrprof_vm_close,
+};
+
+/*
+ * Ring i is at page i * stride: its consumer page alone, read-write; or its
+ * producer page and the doubled data, read-only. Nothing else maps.
+ */
+static int hrprof_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct hrprof_session *s = file->private_data;
+	unsigned long pages = vma_pages(vma), stride, cpu, part;
+	struct hrprof_ring *r;
+	int err = -EINVAL;
+
+	mutex_lock(&s->lock);
+	if (s->state == HRPROF_OPEN) {
+		err = -ENODATA;
+		goto out;
+	}
+	stride = HRPROF_RING_STRIDE(s->cfg.ring_pages);
+	cpu = vma->vm_pgoff / stride;
+	part = vma->vm_pgoff % stride;
+	if (cpu >= nr_cpu_ids || !(r = s->rings[cpu]))
+		goto out;
+	if (part == 0 && pages == 1) {
+		/* the consumer page: the reader's to write */
+	} else if (part == 1 && pages == 1 + 2 * (unsigned long)r->nr_data) {
+		if (vma->vm_flags & VM_WRITE) {
+			err = -EPERM;
+			goto out;
+		}
+		hrprof_vm_flags_clear(vma, VM_MAYWRITE);
+	} else {
+		goto out;
+	}
+	err = remap_vmalloc_range(vma, r->vaddr, part);
+	if (err)
+		goto out;
+	vma->vm_ops = &hrprof_vm_ops;
+	vma->vm_private_data = s;
+	hrprof_vm_open(vma);
+out:
+	mutex_unlock(&s->lock);
+	return err;
+}
+
+static __poll_t hrprof_poll(struct file *file, struct poll_table_struct *wait)
+{
+	struct hrprof_session *s = file->private_data;
+	__poll_t mask = 0;
+	int cpu;
+
+	poll_wait(file, &s->wq, wait);
+	mutex_lock(&s->lock);
+	if (s->state != HRPROF_OPEN) {
+		for_each_possible_cpu(cpu) {
+			if (s->rings[cpu] && hrprof_ring_readable(s->rings[cpu])) {
+				mask = EPOLLIN | EPOLLRDNORM;
+				break;
+			}
+		}
+	}
+	mutex_unlock(&s->lock);
+	return mask;
+}
+
+static const struct file_operations hrprof_fops = {
+	.owner = THIS_MODULE,
+	.open = hrprof_open,
+	.release = hrprof_release,
+	.unlocked_ioctl = hrprof_ioctl,
+	.mmap = hrprof_mmap,
+	.poll = hrprof_poll,
+	.llseek = noop_llseek,
+};
+
+static struct miscdevice hrprof_dev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "hrprof",
+	.fops = &hrprof_fops,
+	.mode = 0600,
+};
+
+static int __init hrprof_init(void)
+{
+	hrprof_has_pmu = hrprof_pmu_present();
+	pr_info("hrprof: ABI %d, %s\n", HRPROF_ABI_VERSION,
+		hrprof_has_pmu ? "PMU cycles (NMI) available" : "no PMU: cpu-clock sampling");
+	return misc_register(&hrprof_dev);
+}
+
+static void __exit hrprof_exit(void)
+{
+	misc_deregister(&hrprof_dev);
+}
+
+module_init(hrprof_init);
+module_exit(hrprof_exit);
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("hrprof");
+MODULE_DESCRIPTION("hrprof: kernel and user stack samples from NMIs or timers into per-CPU rings");
+MODULE_VERSION("0.1.0");

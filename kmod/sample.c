@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Sampling. The sources (a PMU cycles counter overflowing in NMI, the
+ * cpu-clock software counter firing from an hrtimer, or a test-only hrtimer
+ * that raises a self-NMI) all end in hrprof_sample(), which runs in NMI or
+ * hard interrupt context and obeys NMI rules: no locks, no sleeping, no
+ * allocation, no faults (user memory only through copy_from_user_nofault).
+ */
+#include <linux/cpu.h>
+#include <linux/hrtimer.h>
+#include <linux/percpu.h>
+#include <linux/perf_event.h>
+#include <linux/pid.h>
+#include <linux/ptrace.h>
+#include <linux/sched.h>
+#include <linux/sched/task_stack.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <asm/apic.h>
+#include <asm/nmi.h>
+#include <asm/unwind.h>
+
+#include "compat.h"
+#include "hrprof_kmod.h"
+
+/* The session the test-only NMI source samples for (one at a time). */
+static struct hrprof_session *nmi_session;
+
+/* Kernel frames from the interrupted registers, with the ORC unwinder. */
+static u16 walk_kernel(struct pt_regs *regs, u64 *ips, u16 max, u32 *flags)
+{
+	struct unwind_state state;
+	u16 n = 0;
+
+	if (!max)
+		return 0;
+	ips[n++] = regs->ip;
+	for (unwind_start(&state, current, regs, NULL); !unwind_done(&state);
+	     unwind_next_frame(&state)) {
+		unsigned long addr = unwind_get_return_address(&state);
+
+		if (!addr)
+			break;
+		if (n == max) {
+			*flags |= HRPROF_F_KERNEL_TRUNCATED;
+			break;
+		}
+		ips[n++] = addr;
+	}
+	return n;
+}
+
+/*
+ * User frames by frame pointers: each frame is {saved rbp, return address};
+ * the chain must climb (strictly increasing, 8-byte aligned addresses) and
+ * every read may fail without faulting.
+ */
+static u16 walk_user(struct pt_regs *uregs, u64 *ips, u16 max, u32 *flags,
+		     struct hrprof_cpu_stats *st)
+{
+	unsigned long fp = uregs->bp;
+	u16 n = 0;
+
+	if (!max)
+		return 0;
+	ips[n++] = uregs->ip;
+	if (!user_64bit_mode(uregs))
+		return n;
+	while (fp) {
+		struct {
+			unsigned long next_fp;
+			unsigned long ret;
+		} frame;
+
+		if (fp & 7 || fp > TASK_SIZE_MAX - sizeof(frame))
+			break;
+		if (copy_from_user_nofault(&frame, (const void __user *)fp, sizeof(frame))) {
+			st->user_faults++;
+			break;
+		}
+		if (!frame.ret)
+			break;
+		if (n == max) {
+			*flags |= HRPROF_F_USER_TRUNCATED;
+			break;
+		}
+		ips[n++] = frame.ret;
+		if (frame.next_fp <= fp)
+			break;
+		fp = frame.next_fp;
+	}
+	return n;
+}
+
+/* Queues the reader's wakeup when this record took the ring past its watermark. */
+static void maybe_wake(struct hrprof_session *s, struct hrprof_ring *r, u64 used_before,
+		       u64 used_after, struct hrprof_cpu_stats *st)
+{
+	if (used_before < r->watermark && used_after >= r->watermark &&
+	    irq_work_queue(&s->wake_work))
+		st->wakeups++;
+}
+
+void hrprof_sample(struct hrprof_session *s, struct pt_regs *regs, u64 period)
+{
+	u64 t0 = ktime_get_mono_fast_ns(), prod, cons, used, need;
+	struct task_struct *task = current;
+	struct hrprof_cpu_stats *st;
+	struct hrprof_record *rec;
+	struct hrprof_ring *r;
+	u32 flags = 0;
+	u16 nk = 0, nu = 0;
+
+	if (!READ_ONCE(s->running))
+		return;
+	r = s->rings[smp_processor_id()];
+	st = this_cpu_ptr(s->stats);
+	if (!r)
+		return;
+	if (!(s->cfg.flags & HRPROF_CFG_ALL_PROCS) &&
+	    (is_idle_task(task) || (task->flags & PF_KTHREAD) ||
+	     !hrprof_targets_has(&s->targets, task->tgid))) {
+		st->skipped++;
+		return;
+	}
+
+	/* Reserve room for the deepest record; a ring without it drops the sample. */
+	prod = r->prod->producer_pos;
+	cons = smp_load_acquire(&r->cons->consumer_pos);
+	used = prod - cons;
+	need = sizeof(*rec) + 8ULL * (s->cfg.max_kernel_frames + s->cfg.max_user_frames);
+	if (used > r->data_size || r->data_size - used < need) {
+		WRITE_ONCE(r->prod->lost, r->prod->lost + 1);
+		st->lost++;
+		return;
+	}
+	rec = (struct hrprof_record *)(r->data + (prod & (r->data_size - 1)));
+
+	if ((s->cfg.flags & HRPROF_CFG_KERNEL) && !user_mode(regs)) {
+		flags |= HRPROF_F_IN_KERNEL;
+		nk = walk_kernel(regs, rec->ips, s->cfg.max_kernel_frames, &flags);
+	}
+	if ((s->cfg.flags & HRPROF_CFG_USER) && task->mm && !(task->flags & PF_KTHREAD)) {
+		struct pt_regs *uregs = user_mode(regs) ? regs : task_pt_regs(task);
+
+		nu = walk_user(uregs, rec->ips + nk, s->cfg.max_user_frames, &flags, st);
+	}
+	if (!(s->cfg.flags & HRPROF_CFG_KERNEL))
+		flags |= HRPROF_F_KERNEL_EXCLUDED;
+
+	rec->size = (u16)(sizeof(*rec) + 8 * (nk + nu));
+	rec->type = HRPROF_REC_SAMPLE;
+	rec->flags = flags;
+	rec->cpu = smp_processor_id();
+	rec->tgid = task->tgid;
+	rec->tid = task->pid;
+	if (s->pidns == &init_pid_ns) {
+		rec->ns_tgid = task->tgid;
+		rec->ns_tid = task->pid;
+	} else {
+		rec->ns_tgid = __task_pid_nr_ns(task, PIDTYPE_TGID, s->pidns);
+		rec->ns_tid = __task_pid_nr_ns(task, PIDTYPE_PID, s->pidns);
+	}
+	rec->reserved0 = 0;
+	rec->time_ns = t0;
+	rec->period = period;
+	rec->nr_kernel = nk;
+	rec->nr_user = nu;
+	rec->reserved1 = 0;
+	smp_store_release(&r->prod->producer_pos, prod + rec->size);
+
+	maybe_wake(s, r, used, used + rec->size, st);
+	st->samples++;
+	st->sample_ns += ktime_get_mono_fast_ns() - t0;
+}
+
+/* ---- perf counters: PMU cycles (NMI) or cpu-clock (hrtimer) ---- */
+
+static void hrprof_overflow(struct perf_event *event, struct perf_sample_data *data,
+			    struct pt_regs *regs)
+{
+	/* Never let perf throttle this counter (as the hard lockup watchdog). */
+	event->hw.interrupts = 0;
+	hrprof_sample(event->overflow_handler_context, regs, data->period);
+}
+
+static void hrprof_attr(struct perf_event_attr *attr, u32 source, const struct hrprof_config *cfg)
+{
+	memset(attr, 0, sizeof(*attr));
+	attr->size = sizeof(*attr);
+	attr->type = source == HRPROF_SOURCE_PMU ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE;
+	attr->config = source == HRPROF_SOURCE_PMU ? PERF_COUNT_HW_CPU_CYCLES
+						   : PERF_COUNT_SW_CPU_CLOCK;
+	attr->pinned = 1;
+	attr->disabled = 1;
+	if (cfg->flags & HRPROF_CFG_FREQ) {
+		attr->freq = 1;
+		attr->sample_freq = cfg->sample_rate;
+	} else {
+		attr->sample_period = cfg->sample_rate;
+	}
+}
+
+bool hrprof_pmu_present(void)
+{
+	struct hrprof_config cfg = {.flags = HRPROF_CFG_FREQ, .sample_rate = 1};
+	struct perf_event_attr attr;
+	struct perf_event *ev;
+
+	hrprof_attr(&attr, HRPROF_SOURCE_PMU, &cfg);
+	ev = perf_event_create_kernel_counter(&attr, 0, NULL, NULL, NULL);
+	if (IS_ERR(ev))
+		return false;
+	perf_event_release_kernel(ev);
+	return true;
+}
+
+static void hrprof_events_release(struct hrprof_session *s)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (s->events[cpu]) {
+			perf_event_release_kernel(s->events[cpu]);
+			s->events[cpu] = NULL;
+		}
+	}
+}
+
+static int hrprof_events_create(struct hrprof_session *s, u32 source)
+{
+	struct perf_event_attr attr;
+	int cpu, err = 0;
+
+	hrprof_attr(&attr, source, &s->cfg);
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct perf_event *ev;
+
+		ev = perf_event_create_kernel_counter(&attr, cpu, NULL, hrprof_overflow, s);
+		if (IS_ERR(ev)) {
+			err = PTR_ERR(ev);
+			break;
+		}
+		s->events[cpu] = ev;
+	}
+	cpus_read_unlock();
+	if (err)
+		hrprof_events_release(s);
+	return err;
+}
+
+/* ---- the test-only self-NMI source ---- */
+
+static int hrprof_nmi_handler(unsigned int type, struct pt_regs *regs)
+{
+	struct hrprof_session *s = READ_ONCE(nmi_session);
+	struct hrprof_nmi_cpu *nc;
+
+	if (!s)
+		return NMI_DONE;
+	nc = this_cpu_ptr(s->nmi);
+	if (!READ_ONCE(nc->pending))
+		return NMI_DONE;
+	WRITE_ONCE(nc->pending, 0);
+	hrprof_sample(s, regs, NSEC_PER_SEC / s->cfg.sample_rate);
+	return NMI_HANDLED;
+}
+
+static enum hrtimer_restart hrprof_nmi_timer(struct hrtimer *t)
+{
+	struct hrprof_nmi_cpu *nc = container_of(t, struct hrprof_nmi_cpu, timer);
+	struct hrprof_session *s = READ_ONCE(nmi_session);
+
+	if (!s || !READ_ONCE(s->running))
+		return HRTIMER_NORESTART;
+	WRITE_ONCE(nc->pending, 1);
+	apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+	hrtimer_forward_now(t, ns_to_ktime(NSEC_PER_SEC / s->cfg.sample_rate));
+	return HRTIMER_RESTART;
+}
+
+static void hrprof_nmi_start_cpu(void *arg)
+{
+	struct hrprof_session *s = arg;
+	struct hrprof_nmi_cpu *nc = this_cpu_ptr(s->nmi);
+
+	hrtimer_start(&nc->timer, ns_to_ktime(NSEC_PER_SEC / s->cfg.sample_rate),
+		      HRTIMER_MODE_REL_PINNED_HARD);
+}
+
+/* ---- a session's source ---- */
+
+int hrprof_source_create(struct hrprof_session *s)
+{
+	int cpu, err;
+
+	switch (s->cfg.source) {
+	case HRPROF_SOURCE_AUTO:
+		err = hrprof_events_create(s, HRPROF_SOURCE_PMU);
+		if (!err) {
+			s->source = HRPROF_SOURCE_PMU;
+			return 0;
+		}
+		err = hrprof_events_create(s, HRPROF_SOURCE_CPU_CLOCK);
+		s->source = HRPROF_SOURCE_CPU_CLOCK;
+		return err;
+	case HRPROF_SOURCE_PMU:
+		err = hrprof_events_create(s, HRPROF_SOURCE_PMU);
+		s->source = HRPROF_SOURCE_PMU;
+		return err == -ENOENT || err == -EOPNOTSUPP ? -ENODEV : err;
+	case HRPROF_SOURCE_CPU_CLOCK:
+		s->source = HRPROF_SOURCE_CPU_CLOCK;
+		return hrprof_events_create(s, HRPROF_SOURCE_CPU_CLOCK);
+	case HRPROF_SOURCE_NMI_TEST:
+		if (!(s->cfg.flags & HRPROF_CFG_FREQ))
+			return -EINVAL;
+		s->source = HRPROF_SOURCE_NMI_TEST;
+		s->nmi = alloc_percpu(struct hrprof_nmi_cpu);
+		if (!s->nmi)
+			return -ENOMEM;
+		for_each_possible_cpu(cpu) {
+			struct hrprof_nmi_cpu *nc = per_cpu_ptr(s->nmi, cpu);
+
+			hrprof_hrtimer_setup(&nc->timer, hrprof_nmi_timer, CLOCK_MONOTONIC,
+					     HRTIMER_MODE_REL_PINNED_HARD);
+		}
+		return 0;
+	}
+	return -EINVAL;
+}
+
+void hrprof_source_destroy(struct hrprof_session *s)
+{
+	hrprof_source_stop(s);
+	hrprof_events_release(s);
+	free_percpu(s->nmi);
+	s->nmi = NULL;
+}
+
+int hrprof_source_start(struct hrprof_session *s)
+{
+	int cpu, err;
+
+	WRITE_ONCE(s->running, true);
+	if (s->source != HRPROF_SOURCE_NMI_TEST) {
+		for_each_possible_cpu(cpu) {
+			if (s->events[cpu])
+				perf_event_enable(s->events[cpu]);
+		}
+		return 0;
+	}
+	if (cmpxchg(&nmi_session, NULL, s)) {
+		WRITE_ONCE(s->running, false);
+		return -EBUSY;
+	}
+	err = register_nmi_handler(NMI_LOCAL, hrprof_nmi_handler, 0, "hrprof");
+	if (err) {
+		WRITE_ONCE(nmi_session, NULL);
+		WRITE_ONCE(s->running, false);
+		return err;
+	}
+	s->nmi_registered = true;
+	on_each_cpu(hrprof_nmi_start_cpu, s, 1);
+	return 0;
+}
+
+void hrprof_source_stop(struct hrprof_session *s)
+{
+	int cpu;
+
+	WRITE_ONCE(s->running, false);
+	for_each_possible_cpu(cpu) {
+		if (s->events[cpu])
+			perf_event_disable(s->events[cpu]);
+	}
+	if (s->nmi_registered) {
+		for_each_possible_cpu(cpu)
+			hrtimer_cancel(&per_cpu_ptr(s->nmi, cpu)->timer);
+		/* Waits for NMI handlers in flight. */
+		unregister_nmi_handler(NMI_LOCAL, "hrprof");
+		WRITE_ONCE(nmi_session, NULL);
+		s->nmi_registered = false;
+	}
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Targets: the processes a session samples. The sample path only reads the
+ * set (hrprof_targets_has, lock-free); the daemon's ioctls and the
+ * fork/exit tracepoints change it under the set's lock. A target's children
+ * become targets when they fork; a process leaves when its last thread exits.
+ */
+#include <linux/hash.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/tracepoint.h>
+
+#include "hrprof_kmod.h"
+
+#define SLOT_EMPTY 0U
+#define SLOT_GONE  ~0U
+#define SLOT_MASK  (HRPROF_TARGET_SLOTS - 1)
+/* Inserts stop at three quarters full, so probes stay short. */
+#define TARGETS_MAX (HRPROF_TARGET_SLOTS / 4 * 3)
+
+void hrprof_targets_init(struct hrprof_targets *t)
+{
+	raw_spin_lock_init(&t->lock);
+	memset(t->slots, 0, sizeof(t->slots));
+	t->live = 0;
+	t->full = 0;
+}
+
+static unsigned int slot_of(u32 tgid)
+{
+	return hash_32(tgid, ilog2(HRPROF_TARGET_SLOTS));
+}
+
+/* NMI-safe: reads u32 slots once each, never writes. */
+bool hrprof_targets_has(const struct hrprof_targets *t, u32 tgid)
+{
+	unsigned int i = slot_of(tgid);
+
+	for (unsigned int n = 0; n < HRPROF_TARGET_SLOTS; n++, i = (i + 1) & SLOT_MASK) {
+		u32 v = READ_ONCE(t->slots[i]);
+
+		if (v == tgid)
+			return true;
+		if (v == SLOT_EMPTY)
+			return false;
+	}
+	return false;
+}
+
+int hrprof_targets_add(struct hrprof_targets *t, u32 tgid)
+{
+	unsigned int i = slot_of(tgid), free = HRPROF_TARGET_SLOTS;
+	unsigned long irqflags;
+	int err = 0;
+
+	if (tgid == SLOT_EMPTY || tgid == SLOT_GONE)
+		return -EINVAL;
+	raw_spin_lock_irqsave(&t->lock, irqflags);
+	for (unsigned int n = 0; n < HRPROF_TARGET_SLOTS; n++, i = (i + 1) & SLOT_MASK) {
+		u32 v = t->slots[i];
+
+		if (v == tgid)
+			goto out;
+		if (v == SLOT_GONE && free == HRPROF_TARGET_SLOTS)
+			free = i;
+		if (v == SLOT_EMPTY) {
+			if (free == HRPROF_TARGET_SLOTS)
+				free = i;
+			break;
+		}
+	}
+	if (free == HRPROF_TARGET_SLOTS || t->live >= TARGETS_MAX) {
+		t->full++;
+		err = -ENOSPC;
+		goto out;
+	}
+	WRITE_ONCE(t->slots[free], tgid);
+	t->live++;
+out:
+	raw_spin_unlock_irqrestore(&t->lock, irqflags);
+	return err;
+}
+
+bool hrprof_targets_remove(struct hrprof_targets *t, u32 tgid)
+{
+	unsigned int i = slot_of(tgid);
+	unsigned long irqflags;
+	bool found = false;
+
+	raw_spin_lock_irqsave(&t->lock, irqflags);
+	for (unsigned int n = 0; n < HRPROF_TARGET_SLOTS; n++, i = (i + 1) & SLOT_MASK) {
+		u32 v = t->slots[i];
+
+		if (v == SLOT_EMPTY)
+			break;
+		if (v == tgid) {
+			WRITE_ONCE(t->slots[i], SLOT_GONE);
+			t->live--;
+			found = true;
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&t->lock, irqflags);
+	return found;
+}
+
+/* ---- following processes ---- */
+
+static struct tracepoint *tp_fork, *tp_exit;
+
+static void find_tracepoint(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_fork"))
+		tp_fork = tp;
+	else if (!strcmp(tp->name, "sched_process_exit"))
+		tp_exit = tp;
+}
+
+/* A new process (not a thread) forked by a target is a target. */
+static void probe_fork(void *data, struct task_struct *parent, struct task_struct *child)
+{
+	struct hrprof_session *s = data;
+
+	if (child->tgid != parent->tgid && hrprof_targets_has(&s->targets, parent->tgid))
+		hrprof_targets_add(&s->targets, child->tgid);
+}
+
+/* The last thread of a process to exit takes it out of the set. */
+static void probe_exit(void *data, struct task_struct *p)
+{
+	struct hrprof_session *s = data;
+
+	if (!atomic_read(&p->signal->live))
+		hrprof_targets_remove(&s->targets, p->tgid);
+}
+
+int hrprof_tracepoints_register(struct hrprof_session *s)
+{
+	int err;
+
+	if (!tp_fork || !tp_exit)
+		for_each_kernel_tracepoint(find_tracepoint, NULL);
+	if (!tp_fork || !tp_exit)
+		return -ENOENT;
+	err = tracepoint_probe_register(tp_fork, probe_fork, s);
+	if (err)
+		return err;
+	err = tracepoint_probe_register(tp_exit, probe_exit, s);
+	if (err) {
+		tracepoint_probe_unregister(tp_fork, probe_fork, s);
+		tracepoint_synchronize_unregister();
+		return err;
+	}
+	s->tracepoints = true;
+	return 0;
+}
+
+void hrprof_tracepoints_unregister(struct hrprof_session *s)
+{
+	if (!s->tracepoints)
+		return;
+	tracepoint_probe_unregister(tp_fork, probe_fork, s);
+	tracepoint_probe_unregister(tp_exit, probe_exit, s);
+	/* No probe may still run on this session when it is freed. */
+	tracepoint_synchronize_unregister();
+	s->tracepoints = false;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The hrprof kernel module as seen from the daemon: /dev/hrprof's ioctls and
+ * ring mappings (include/hrprof.h). The perf backend drives it in kmod mode.
+ */
+#ifndef HRPROF_KMOD_H
+#define HRPROF_KMOD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hrprof.h"
+#include "options.h"
+
+struct kmod_ring {
+	struct hrprof_ring_consumer *cons; /* ours to write */
+	const struct hrprof_ring_producer *prod;
+	const char *data; /* data_size bytes, mapped twice */
+	uint64_t data_size;
+	uint64_t lost_seen; /* prod->lost already reported */
+};
+
+struct kmod_dev {
+	int fd;
+	struct hrprof_info info;
+	struct hrprof_config cfg;
+	struct kmod_ring *rings; /* info.nr_cpus */
+	size_t map_len;
+};
+
+/*
+ * Opens the device and checks its ABI. Returns -ENOENT when the module is
+ * not loaded, -EPROTO when its ABI differs, else -errno; why says it in
+ * words for the log.
+ */
+int kmod_open(struct kmod_dev *k, char *why, size_t whylen);
+/* Configures sampling for opts and maps every CPU's ring. */
+int kmod_configure(struct kmod_dev *k, const struct options *opts, uint32_t source);
+int kmod_add_target(struct kmod_dev *k, uint32_t tgid);
+int kmod_start(struct kmod_dev *k);
+int kmod_stop(struct kmod_dev *k);
+int kmod_stats(struct kmod_dev *k, struct hrprof_stats *st);
+void kmod_close(struct kmod_dev *k);
+const char *kmod_source_name(uint32_t source);
+
+#endif

@@ -120,7 +120,7 @@ struct hrprof_info {
 struct hrprof_config {
 	__u32 source;
 	__u32 flags;
-	__u64 sample_rate;     /* Hz with HRPROF_CFG_FREQ (1..100000), else events */
+	__u64 sample_rate;	 /* Hz with HRPROF_CFG_FREQ (1..100000), else events */
 	__u32 max_kernel_frames; /* 0..max_frames */
 	__u32 max_user_frames;	 /* 0..max_frames */
 	__u32 ring_pages;	 /* data pages per CPU: a power of two, 0 = default */

@@ -5,6 +5,7 @@
 #   make demo       profile the bundled demo workload, write a pprof file, print the top
 #   make check      unit + integration tests, normal and ASan/UBSan builds
 #   make bench      overhead next to `perf record -g` (not part of check)
+#   make bench-vm   the module's overhead and per-sample cost, in a qemu guest
 #   make kmod       build the kernel module for every installed kernel's headers
 #                   (KVERS="6.1.0-56-amd64 ..." to choose) into build/kmod/<kver>/
 #   make dkms-install / dkms-remove   the module through DKMS, for the running kernel
@@ -119,13 +120,18 @@ demo: deps-check
 
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory format-check
-	$(Q)$(MAKE) --no-print-directory all unit-tests workloads
+	$(Q)$(MAKE) --no-print-directory all unit-tests workloads kmod
 	$(Q)$(MAKE) --no-print-directory SAN=1 all unit-tests
 	$(Q)tests/run.sh $(BUILD_ROOT)
 
 bench: deps-check
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)tests/bench/bench.sh $(O)/hrprof $(WORKLOAD_DIR)
+
+# The module against the perf backend and perf record, inside one qemu guest.
+bench-vm: deps-check
+	$(Q)$(MAKE) --no-print-directory all workloads kmod
+	$(Q)tests/vm/bench_host.sh
 
 FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h include/*.h tests/unit/*.c tests/unit/*.h \
 		tests/workloads/*.c)
@@ -175,7 +181,7 @@ dkms-remove:
 	dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: kmod dkms-tree dkms-install dkms-remove
+.PHONY: kmod dkms-tree dkms-install dkms-remove bench-vm
 
 clean:
 	$(Q)rm -rf $(BUILD_ROOT)

@@ -16,7 +16,7 @@
 
 #include "hrprof.h"
 
-#define HRPROF_MAX_KERNEL_FRAMES 256
+#define HRPROF_MAX_KERNEL_FRAMES 1024
 #define HRPROF_MAX_USER_FRAMES	 1024
 #define HRPROF_MAX_FRAMES	 HRPROF_MAX_USER_FRAMES
 #define HRPROF_MAX_RING_PAGES	 4096
@@ -58,10 +58,15 @@ struct hrprof_cpu_stats {
 	u64 wakeups;
 };
 
-/* Per-CPU state of the test-only NMI source. */
+/*
+ * Per-CPU state of the test-only NMI source. CPU i's timer sends an NMI to
+ * the next online CPU, so the NMI lands in whatever that CPU is running
+ * (a self-NMI would only ever catch the timer code that sent it). Each CPU
+ * receives from exactly one timer: its ring still has one producer.
+ */
 struct hrprof_nmi_cpu {
 	struct hrtimer timer;
-	int pending; /* a self-NMI we sent is on its way */
+	atomic_t pending; /* NMIs sent to this CPU and not yet taken */
 };
 
 /*

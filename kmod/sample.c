@@ -2,7 +2,7 @@
 /*
  * Sampling. The sources (a PMU cycles counter overflowing in NMI, the
  * cpu-clock software counter firing from an hrtimer, or a test-only hrtimer
- * that raises a self-NMI) all end in hrprof_sample(), which runs in NMI or
+ * that sends an NMI to the next CPU) all end in hrprof_sample(), which runs in NMI or
  * hard interrupt context and obeys NMI rules: no locks, no sleeping, no
  * allocation, no faults (user memory only through copy_from_user_nofault).
  */
@@ -251,7 +251,7 @@ static int hrprof_events_create(struct hrprof_session *s, u32 source)
 	return err;
 }
 
-/* ---- the test-only self-NMI source ---- */
+/* ---- the test-only NMI source: an hrtimer on each CPU sends the next one an NMI ---- */
 
 static int hrprof_nmi_handler(unsigned int type, struct pt_regs *regs)
 {
@@ -261,22 +261,27 @@ static int hrprof_nmi_handler(unsigned int type, struct pt_regs *regs)
 	if (!s)
 		return NMI_DONE;
 	nc = this_cpu_ptr(s->nmi);
-	if (!READ_ONCE(nc->pending))
+	/* One NMI takes one count: a second NMI latched while this one ran
+	 * finds its own. (Two sends merged into one NMI leave a count over,
+	 * which only makes a later NMI of ours certain to be claimed.) */
+	if (atomic_dec_if_positive(&nc->pending) < 0)
 		return NMI_DONE;
-	WRITE_ONCE(nc->pending, 0);
 	hrprof_sample(s, regs, NSEC_PER_SEC / s->cfg.sample_rate);
 	return NMI_HANDLED;
 }
 
 static enum hrtimer_restart hrprof_nmi_timer(struct hrtimer *t)
 {
-	struct hrprof_nmi_cpu *nc = container_of(t, struct hrprof_nmi_cpu, timer);
 	struct hrprof_session *s = READ_ONCE(nmi_session);
+	unsigned int to;
 
 	if (!s || !READ_ONCE(s->running))
 		return HRTIMER_NORESTART;
-	WRITE_ONCE(nc->pending, 1);
-	apic->send_IPI(smp_processor_id(), NMI_VECTOR);
+	to = cpumask_next(smp_processor_id(), cpu_online_mask);
+	if (to >= nr_cpu_ids)
+		to = cpumask_first(cpu_online_mask);
+	atomic_inc(&per_cpu_ptr(s->nmi, to)->pending);
+	apic->send_IPI(to, NMI_VECTOR);
 	hrtimer_forward_now(t, ns_to_ktime(NSEC_PER_SEC / s->cfg.sample_rate));
 	return HRTIMER_RESTART;
 }
@@ -325,6 +330,7 @@ int hrprof_source_create(struct hrprof_session *s)
 
 			hrprof_hrtimer_setup(&nc->timer, hrprof_nmi_timer, CLOCK_MONOTONIC,
 					     HRTIMER_MODE_REL_PINNED_HARD);
+			atomic_set(&nc->pending, 0);
 		}
 		return 0;
 	}

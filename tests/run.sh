@@ -71,6 +71,23 @@ for variant in release asan; do
 	done
 done
 
+# The module, in qemu (tests/vm/run.sh): unless HRPROF_NO_VM=1, or a PATTERN
+# that does not contain "vm" was given.
+if [ "${HRPROF_NO_VM:-0}" != 1 ] && { [ -z "$pattern" ] || [[ $pattern == *vm* ]]; }; then
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case $line in
+		"PASS "*) pass=$((pass + 1)) ;;
+		"SKIP "*) skip=$((skip + 1)) ;;
+		"FAIL "*)
+			fail=$((fail + 1))
+			read -r _ vmname _ <<<"$line"
+			failed+=("$vmname")
+			;;
+		esac
+	done < <(BUILD_ROOT=$root "$here/vm/run.sh" 2>&1)
+fi
+
 if [ ${#failed[@]} -gt 0 ]; then
 	echo "failed: ${failed[*]}"
 fi

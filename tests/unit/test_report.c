@@ -23,18 +23,7 @@
 #include "pprof.h"
 #include "profile.pb-c.h"
 
-static int failures;
-
-#define CHECK(cond) CHECKF(cond, "%s", "")
-#define CHECKF(cond, ...)                                                                          \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			failures++;                                                                \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                     \
-			printf(__VA_ARGS__);                                                       \
-			putchar('\n');                                                             \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 #define MS 1000000LL
 

@@ -24,18 +24,7 @@
 
 #include "sym.h"
 
-static int failures;
-
-#define CHECK(cond) CHECKF(cond, "%s", "")
-#define CHECKF(cond, ...)                                                                          \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			failures++;                                                                \
-			printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                     \
-			printf(__VA_ARGS__);                                                       \
-			putchar('\n');                                                             \
-		}                                                                                  \
-	} while (0)
+#include "check.h"
 
 static char tmpdir[] = "/tmp/hrprof-sym-elf-XXXXXX";
 

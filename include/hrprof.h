@@ -21,8 +21,9 @@
 #define HRPROF_ABI_VERSION 1
 
 /* hrprof_record.type */
-#define HRPROF_REC_SAMPLE 1 /* a stack sample */
-#define HRPROF_REC_LOST	  2 /* samples dropped: period holds how many */
+#define HRPROF_REC_SAMPLE                                                                          \
+	1 /* a stack sample (drops are counted, not recorded:                                      \
+	   * hrprof_ring_producer.lost) */
 
 /* hrprof_record.flags */
 #define HRPROF_F_USER_TRUNCATED	  (1U << 0) /* user walk stopped at max frames */
@@ -72,12 +73,15 @@ struct hrprof_record {
  * is open. Errors:
  *   ENOTTY  unknown ioctl
  *   EINVAL  bad argument: reserved field or flags not zero, unknown source,
- *           rate, frames, ring_pages or watermark out of range; an mmap of
+ *           rate, frames, ring_pages or watermark out of range, a ring too
+ *           small for two of the deepest records, the NMI test source
+ *           without HRPROF_CFG_FREQ, a tgid above PID_MAX_LIMIT; an mmap of
  *           the wrong offset or length
  *   EPERM   a writable mmap of the producer page or the data
  *   ENODATA START, or an mmap, before CONFIGURE
  *   EBUSY   a second open; CONFIGURE while running or while rings are mapped
- *           (STOP while stopped, and START while running, succeed)
+ *           (STOP while stopped, START while running, and START before the
+ *           rings are mapped, succeed)
  *   ESRCH   ADD_TARGET of a process that does not exist
  *   ENOSPC  ADD_TARGET with the target set full
  *   ENODEV  CONFIGURE of a source this machine lacks (PMU in a VM)

@@ -93,7 +93,6 @@ struct hrprof_session {
 	struct hrprof_cpu_stats __percpu *stats;
 	struct irq_work wake_work;
 	wait_queue_head_t wq;
-	bool tracepoints;
 };
 
 /* ring.c */
@@ -114,7 +113,9 @@ void hrprof_targets_init(struct hrprof_targets *t);
 bool hrprof_targets_has(const struct hrprof_targets *t, u32 tgid);
 int hrprof_targets_add(struct hrprof_targets *t, u32 tgid);
 bool hrprof_targets_remove(struct hrprof_targets *t, u32 tgid);
-int hrprof_tracepoints_register(struct hrprof_session *s);
-void hrprof_tracepoints_unregister(struct hrprof_session *s);
+int hrprof_tracepoints_init(void);
+void hrprof_tracepoints_exit(void);
+void hrprof_tracepoints_attach(struct hrprof_session *s);
+void hrprof_tracepoints_detach(void);
 
 #endif

@@ -75,10 +75,8 @@ static int hrprof_open(struct inode *inode, struct file *file)
 	s->stats = alloc_percpu(struct hrprof_cpu_stats);
 	if (!s->rings || !s->events || !s->stats)
 		goto err_free;
-	err = hrprof_tracepoints_register(s);
-	if (err)
-		goto err_free;
 	s->pidns = get_pid_ns(task_active_pid_ns(current));
+	hrprof_tracepoints_attach(s);
 	file->private_data = s;
 	return 0;
 
@@ -100,7 +98,7 @@ static int hrprof_release(struct inode *inode, struct file *file)
 	mutex_lock(&s->lock);
 	hrprof_unconfigure_locked(s);
 	mutex_unlock(&s->lock);
-	hrprof_tracepoints_unregister(s);
+	hrprof_tracepoints_detach();
 	put_pid_ns(s->pidns);
 	free_percpu(s->stats);
 	kfree(s->events);
@@ -398,15 +396,28 @@ static struct miscdevice hrprof_dev = {
 
 static int __init hrprof_init(void)
 {
+	int err;
+
 	hrprof_has_pmu = hrprof_pmu_present();
+	err = hrprof_tracepoints_init();
+	if (err) {
+		pr_err("hrprof: cannot follow forks and exits: %d\n", err);
+		return err;
+	}
+	err = misc_register(&hrprof_dev);
+	if (err) {
+		hrprof_tracepoints_exit();
+		return err;
+	}
 	pr_info("hrprof: ABI %d, %s\n", HRPROF_ABI_VERSION,
 		hrprof_has_pmu ? "PMU cycles (NMI) available" : "no PMU: cpu-clock sampling");
-	return misc_register(&hrprof_dev);
+	return 0;
 }
 
 static void __exit hrprof_exit(void)
 {
 	misc_deregister(&hrprof_dev);
+	hrprof_tracepoints_exit();
 }
 
 module_init(hrprof_init);

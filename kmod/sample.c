@@ -7,6 +7,7 @@
  * allocation, no faults (user memory only through copy_from_user_nofault).
  */
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/percpu.h>
 #include <linux/perf_event.h>
@@ -372,6 +373,26 @@ int hrprof_source_start(struct hrprof_session *s)
 	return 0;
 }
 
+/*
+ * NMIs already sent to other CPUs may still be on their way when the timers
+ * are gone: let them land on a registered handler (each takes its count), so
+ * none arrives unclaimed. Bounded: two sends merged into one NMI leave a
+ * count that no NMI will take.
+ */
+static void hrprof_nmi_drain(struct hrprof_session *s)
+{
+	for (int i = 0; i < 500; i++) {
+		bool waiting = false;
+		int cpu;
+
+		for_each_possible_cpu(cpu)
+			waiting |= atomic_read(&per_cpu_ptr(s->nmi, cpu)->pending) > 0;
+		if (!waiting)
+			return;
+		usleep_range(100, 200);
+	}
+}
+
 void hrprof_source_stop(struct hrprof_session *s)
 {
 	int cpu;
@@ -384,6 +405,7 @@ void hrprof_source_stop(struct hrprof_session *s)
 	if (s->nmi_registered) {
 		for_each_possible_cpu(cpu)
 			hrtimer_cancel(&per_cpu_ptr(s->nmi, cpu)->timer);
+		hrprof_nmi_drain(s);
 		/* Waits for NMI handlers in flight. */
 		unregister_nmi_handler(NMI_LOCAL, "hrprof");
 		WRITE_ONCE(nmi_session, NULL);

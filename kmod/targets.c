@@ -106,7 +106,13 @@ bool hrprof_targets_remove(struct hrprof_targets *t, u32 tgid)
 
 /* ---- following processes ---- */
 
+/*
+ * The probes stay registered while the module is loaded and serve whichever
+ * session is open: registering per session would patch the kernel's code
+ * (the tracepoints' static keys) at every open and close.
+ */
 static struct tracepoint *tp_fork, *tp_exit;
+static struct hrprof_session __rcu *tp_session;
 
 static void find_tracepoint(struct tracepoint *tp, void *priv)
 {
@@ -119,49 +125,61 @@ static void find_tracepoint(struct tracepoint *tp, void *priv)
 /* A new process (not a thread) forked by a target is a target. */
 static void probe_fork(void *data, struct task_struct *parent, struct task_struct *child)
 {
-	struct hrprof_session *s = data;
+	struct hrprof_session *s;
 
-	if (child->tgid != parent->tgid && hrprof_targets_has(&s->targets, parent->tgid))
+	rcu_read_lock();
+	s = rcu_dereference(tp_session);
+	if (s && child->tgid != parent->tgid && hrprof_targets_has(&s->targets, parent->tgid))
 		hrprof_targets_add(&s->targets, child->tgid);
+	rcu_read_unlock();
 }
 
 /* The last thread of a process to exit takes it out of the set. */
 static void probe_exit(void *data, struct task_struct *p)
 {
-	struct hrprof_session *s = data;
+	struct hrprof_session *s;
 
-	if (!atomic_read(&p->signal->live))
+	rcu_read_lock();
+	s = rcu_dereference(tp_session);
+	if (s && !atomic_read(&p->signal->live))
 		hrprof_targets_remove(&s->targets, p->tgid);
+	rcu_read_unlock();
 }
 
-int hrprof_tracepoints_register(struct hrprof_session *s)
+int hrprof_tracepoints_init(void)
 {
 	int err;
 
-	if (!tp_fork || !tp_exit)
-		for_each_kernel_tracepoint(find_tracepoint, NULL);
+	for_each_kernel_tracepoint(find_tracepoint, NULL);
 	if (!tp_fork || !tp_exit)
 		return -ENOENT;
-	err = tracepoint_probe_register(tp_fork, probe_fork, s);
+	err = tracepoint_probe_register(tp_fork, probe_fork, NULL);
 	if (err)
 		return err;
-	err = tracepoint_probe_register(tp_exit, probe_exit, s);
+	err = tracepoint_probe_register(tp_exit, probe_exit, NULL);
 	if (err) {
-		tracepoint_probe_unregister(tp_fork, probe_fork, s);
+		tracepoint_probe_unregister(tp_fork, probe_fork, NULL);
 		tracepoint_synchronize_unregister();
-		return err;
 	}
-	s->tracepoints = true;
-	return 0;
+	return err;
 }
 
-void hrprof_tracepoints_unregister(struct hrprof_session *s)
+void hrprof_tracepoints_exit(void)
 {
-	if (!s->tracepoints)
-		return;
-	tracepoint_probe_unregister(tp_fork, probe_fork, s);
-	tracepoint_probe_unregister(tp_exit, probe_exit, s);
-	/* No probe may still run on this session when it is freed. */
+	tracepoint_probe_unregister(tp_fork, probe_fork, NULL);
+	tracepoint_probe_unregister(tp_exit, probe_exit, NULL);
+	/* No probe may still run when the module's code goes. */
 	tracepoint_synchronize_unregister();
-	s->tracepoints = false;
+}
+
+void hrprof_tracepoints_attach(struct hrprof_session *s)
+{
+	rcu_assign_pointer(tp_session, s);
+}
+
+/* After this, no probe still looks at the session. */
+void hrprof_tracepoints_detach(void)
+{
+	RCU_INIT_POINTER(tp_session, NULL);
+	synchronize_rcu();
 }

@@ -48,6 +48,8 @@ struct backend_ops {
 	/* Stops sampling (the rings stay readable). */
 	void (*stop)(struct backend *b);
 	void (*stats)(struct backend *b, struct backend_stats *st);
+	/* What samples, in words: "cpu-clock", "pmu-cycles (NMI)"... */
+	const char *(*describe)(struct backend *b);
 	/* True when kernel frames are being collected. */
 	bool (*kernel_frames)(struct backend *b);
 	void (*free)(struct backend *b);

@@ -48,7 +48,8 @@ struct perf_backend {
 	int ncpus;
 	int nrings; /* perf rings (one per CPU), then the module's */
 	struct ring *rings;
-	bool kmod_mode; /* samples from the module; perf events for side-band only */
+	bool kmod_mode;	   /* samples from the module; perf events for side-band only */
+	char describe[64]; /* what samples, in words */
 	struct kmod_dev kmod;
 	int *fds; /* every event fd, rings' first */
 	size_t nfds, fds_cap;
@@ -319,6 +320,7 @@ static int kmod_setup(struct perf_backend *pb, const struct options *opts, int p
 		log_error("kernel module: cannot follow pid %d: %s", pid, strerror(-err));
 		return err;
 	}
+	snprintf(pb->describe, sizeof(pb->describe), "%s", kmod_source_name(pb->kmod.cfg.source));
 	log_info("backend kmod: %s at %u Hz, %u pages per CPU ring, %u user frames",
 		 kmod_source_name(pb->kmod.cfg.source), opts->frequency, pb->kmod.cfg.ring_pages,
 		 pb->kmod.cfg.max_user_frames);
@@ -342,6 +344,8 @@ static int perf_open_mode(struct backend **out, const struct options *opts, int 
 		if (err)
 			goto err_free;
 	}
+	if (!kmod_mode)
+		snprintf(pb->describe, sizeof(pb->describe), "%s", event_name(opts->event));
 	pb->nrings = pb->ncpus + (kmod_mode ? (int)pb->kmod.info.nr_cpus : 0);
 	pb->rings = calloc(pb->nrings, sizeof(*pb->rings));
 	pb->ring_fds = calloc(pb->ncpus + 1, sizeof(*pb->ring_fds));
@@ -803,6 +807,11 @@ static void perf_stats(struct backend *b, struct backend_stats *st)
 	*st = to_perf(b)->stats;
 }
 
+static const char *perf_describe(struct backend *b)
+{
+	return to_perf(b)->describe;
+}
+
 static bool perf_kernel_frames(struct backend *b)
 {
 	return to_perf(b)->kernel_frames;
@@ -815,6 +824,7 @@ const struct backend_ops backend_perf = {
     .drain = perf_drain,
     .stop = perf_stop,
     .stats = perf_stats,
+    .describe = perf_describe,
     .kernel_frames = perf_kernel_frames,
     .free = perf_free,
 };
@@ -826,6 +836,7 @@ const struct backend_ops backend_kmod = {
     .drain = perf_drain,
     .stop = perf_stop,
     .stats = perf_stats,
+    .describe = perf_describe,
     .kernel_frames = perf_kernel_frames,
     .free = perf_free,
 };

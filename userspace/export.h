@@ -43,6 +43,7 @@ struct snapshot {
 	bool kernel_frames;
 	bool final;	     /* the last profile of the run */
 	const char *backend; /* "perf" or "kmod" (static) */
+	char source[64];     /* what sampled, in words */
 };
 
 /* Takes the period's stacks (the snapshot owns them from now on). NULL on OOM. */

@@ -21,7 +21,7 @@ const char *kmod_source_name(uint32_t source)
 	case HRPROF_SOURCE_CPU_CLOCK:
 		return "cpu-clock (hrtimer)";
 	case HRPROF_SOURCE_NMI_TEST:
-		return "nmi-test (self-NMI from an hrtimer)";
+		return "nmi-test (NMIs sent by an hrtimer on the next CPU)";
 	default:
 		return "auto";
 	}
@@ -95,6 +95,9 @@ int kmod_configure(struct kmod_dev *k, const struct options *opts, uint32_t sour
 	    .ring_pages =
 		kmod_ring_pages(opts->frequency, k->info.page_size, k->info.max_ring_pages),
 	};
+	/* Rings are sized for 1 KiB samples; most are a few hundred bytes, so
+	 * wake at a sixteenth to drain well before the ring can fill. */
+	k->cfg.watermark = k->cfg.ring_pages * k->info.page_size / 16;
 	if (ioctl(k->fd, HRPROF_IOC_CONFIGURE, &k->cfg))
 		return -errno;
 	stride = HRPROF_RING_STRIDE(k->cfg.ring_pages);

@@ -306,9 +306,8 @@ static void add_comments(struct builder *b, const struct options *opts)
 {
 	char line[256];
 
-	snprintf(line, sizeof(line), "hrprof %s, backend %s, event %s at %u Hz", HRPROF_VERSION,
-		 b->snap->backend ? b->snap->backend : "perf", event_name(opts->event),
-		 opts->frequency);
+	snprintf(line, sizeof(line), "hrprof %s, backend %s, %s at %u Hz", HRPROF_VERSION,
+		 b->snap->backend ? b->snap->backend : "perf", b->snap->source, opts->frequency);
 	pprof__add_comment(b->pp, line);
 	if (!b->snap->kernel_frames)
 		pprof__add_comment(b->pp, "kernel frames excluded: not permitted "

@@ -151,6 +151,7 @@ static void session_rotate(struct session *s, bool final)
 		snap->kernel_frames = s->ops->kernel_frames(s->backend);
 		snap->final = final;
 		snap->backend = s->ops->name;
+		snprintf(snap->source, sizeof(snap->source), "%s", s->ops->describe(s->backend));
 		export_thread__push(s->exporter, snap);
 	}
 	s->stacks = next;

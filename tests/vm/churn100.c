@@ -47,7 +47,8 @@ int main(int argc, char **argv)
 		long n = 0;
 
 		for (long i = 0; i < threads; i++) {
-			if (pthread_create(&t[n], NULL, churn100_thread, (void *)(uintptr_t)(ran + i)))
+			if (pthread_create(&t[n], NULL, churn100_thread,
+					   (void *)(uintptr_t)(ran + i)))
 				break;
 			n++;
 		}

@@ -14,7 +14,9 @@
 #   <case>/dmesg   the kernel's log while it ran (between its kmsg markers)
 #   <case>/out/    what it produced, for the host's check step
 #   guest.log, dmesg.all, and done (last).
-# RESULTS/vm.env (written by run.sh) sets VM_CASES, VM_CASES_DIR, BUILD_ROOT.
+# RESULTS/vm.env (written by run.sh) sets VM_CASES, VM_CASES_DIR, BUILD_ROOT,
+# and VM_RESUME=1 on a boot that continues a guest that died: cases that
+# already have a result are not run again.
 set -u
 KVER=$1
 RES=$2
@@ -136,6 +138,10 @@ load() { # NAME: insmod as pseudo-case NAME
 	[ $rc -eq 0 ] && loaded=1
 	record "$1" $rc "$start"
 }
+# Keep the perf_sched_events static key on for the guest's life (see
+# tests/vm/perf_hold.c): no live code patching when hrprof opens events.
+"$VMBIN/perf_hold" &
+
 load load
 
 for c in "$cases_dir"/*.sh; do
@@ -145,6 +151,7 @@ for c in "$cases_dir"/*.sh; do
 	case $name in load | unload | lib) continue ;; esac
 	selected "$name" || continue
 	d=$RES/$name
+	[ "${VM_RESUME:-0}" = 1 ] && [ -f "$d/rc" ] && continue
 	rm -rf "$d" && mkdir -p "$d/out"
 	log "$name: collect"
 	kmsg_mark "start $name"

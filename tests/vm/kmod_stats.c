@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kmod_stats [-F HZ] [-s SOURCE] [-r PAGES] [-k FRAMES] [-u FRAMES] -- CMD [ARGS...]
+ * kmod_stats [-F HZ | -P NS] [-s SOURCE] [-r PAGES] [-k FRAMES] [-u FRAMES] -- CMD [ARGS...]
  *
  * The module without the daemon: runs CMD as the only target (its children
- * follow), samples it at HZ (default 1000) with SOURCE (cpu-clock, nmi-test,
+ * follow), samples it at HZ (default 1000; -P: every NS of the source's
+ * events instead, no frequency mode) with SOURCE (cpu-clock, nmi-test,
  * pmu or auto; default cpu-clock), reads and discards every record, and when
  * CMD exits prints the module's HRPROF_IOC_GET_STATS on stderr:
  *
  *   kmod stats: samples=N lost=N skipped=N user_faults=N sample_ns=N
- *     wakeups=N records=N lost_records=N ns_per_sample=X
+ *     wakeups=N records=N other_records=N ns_per_sample=X
  *
  * (one line). Exits with CMD's exit status (128 + signal when killed), 2 on
  * a usage error, 3 when the module refused.
@@ -36,7 +37,7 @@ struct ring {
 	uint64_t size;
 };
 
-static uint64_t records, lost_records;
+static uint64_t records, other_records;
 
 static void drain(struct ring *r)
 {
@@ -54,8 +55,8 @@ static void drain(struct ring *r)
 		}
 		if (rec->type == HRPROF_REC_SAMPLE)
 			records++;
-		else if (rec->type == HRPROF_REC_LOST)
-			lost_records++;
+		else
+			other_records++;
 		tail += rec->size;
 	}
 	__atomic_store_n(&r->cons->consumer_pos, tail, __ATOMIC_RELEASE);
@@ -63,8 +64,9 @@ static void drain(struct ring *r)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: kmod_stats [-F HZ] [-s cpu-clock|nmi-test|pmu|auto] [-r PAGES] "
-			"[-k FRAMES] [-u FRAMES] -- CMD [ARGS...]\n");
+	fprintf(stderr,
+		"usage: kmod_stats [-F HZ | -P NS] [-s cpu-clock|nmi-test|pmu|auto] [-r PAGES] "
+		"[-k FRAMES] [-u FRAMES] -- CMD [ARGS...]\n");
 	return 2;
 }
 
@@ -76,16 +78,19 @@ int main(int argc, char **argv)
 	struct hrprof_stats st;
 	struct ring *rings;
 	long page = sysconf(_SC_PAGESIZE);
-	unsigned long hz = 1000, kframes = 64, uframes = 127, pages = 0;
+	unsigned long hz = 1000, period = 0, kframes = 64, uframes = 127, pages = 0;
 	const char *source = "cpu-clock";
 	int fd, opt, go[2], status = 0;
 	pid_t child;
 	size_t plen;
 
-	while ((opt = getopt(argc, argv, "+F:s:r:k:u:")) != -1) {
+	while ((opt = getopt(argc, argv, "+F:P:s:r:k:u:")) != -1) {
 		switch (opt) {
 		case 'F':
 			hz = strtoul(optarg, NULL, 10);
+			break;
+		case 'P':
+			period = strtoul(optarg, NULL, 10);
 			break;
 		case 's':
 			source = optarg;
@@ -125,8 +130,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kmod_stats: GET_INFO: %s\n", strerror(errno));
 		return 3;
 	}
-	cfg.flags = HRPROF_CFG_FREQ | HRPROF_CFG_KERNEL | HRPROF_CFG_USER;
-	cfg.sample_rate = hz;
+	cfg.flags = HRPROF_CFG_KERNEL | HRPROF_CFG_USER | (period ? 0 : HRPROF_CFG_FREQ);
+	cfg.sample_rate = period ? period : hz;
 	cfg.max_kernel_frames = (uint32_t)(kframes < info.max_frames ? kframes : info.max_frames);
 	cfg.max_user_frames = (uint32_t)(uframes < info.max_frames ? uframes : info.max_frames);
 	cfg.ring_pages = (uint32_t)pages;
@@ -203,11 +208,11 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"kmod stats: samples=%llu lost=%llu skipped=%llu user_faults=%llu sample_ns=%llu "
-		"wakeups=%llu records=%llu lost_records=%llu ns_per_sample=%.0f\n",
+		"wakeups=%llu records=%llu other_records=%llu ns_per_sample=%.0f\n",
 		(unsigned long long)st.samples, (unsigned long long)st.lost,
 		(unsigned long long)st.skipped, (unsigned long long)st.user_faults,
 		(unsigned long long)st.sample_ns, (unsigned long long)st.wakeups,
-		(unsigned long long)records, (unsigned long long)lost_records,
+		(unsigned long long)records, (unsigned long long)other_records,
 		st.samples ? (double)st.sample_ns / (double)st.samples : 0.0);
 	close(fd);
 	if (WIFSIGNALED(status))

@@ -216,8 +216,36 @@ keep_paths() {
 	done | sort -u | paste -sd: -
 }
 
+# boot_guest V RESULTS CONSOLE: one boot of the guest; sets qrc.
+boot_guest() {
+	local v=$1 res=$2 console=$3 vmdir=$build/vm/$1 t0 t1 boot
+	t0=$(date +%s.%N)
+	timeout -k 10 "$vm_timeout" "$qemu" -accel tcg -cpu max -m "${VM_MEM:-1536}" -smp "${VM_SMP:-2}" \
+		-kernel "/boot/vmlinuz-$v" -initrd "$build/vm/initrd-$v.img" \
+		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M vmrepo=$repo vmres=$res vmkver=$v vmkeep=$(keep_paths)" \
+		-nodefaults -display none -serial "file:$console" -no-reboot \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-virtfs "local,path=$res,mount_tag=results,security_model=none" \
+		</dev/null >"$vmdir/qemu.log" 2>&1
+	qrc=$?
+	t1=$(date +%s.%N)
+	[ "${VM_KEEP_CONSOLE:-0}" = 1 ] && tr -d '\r' <"$console" | sed "s|^|    vm/$v console: |"
+	boot=$(awk '/vm-init: chroot/ { for (i = 1; i <= NF; i++) if ($i == "(uptime") { print $(i + 1); exit } }' "$console" 2>/dev/null | tr -d '\r')
+	printf '     vm/%s: qemu ran %.1f s, guest userspace up at %s s of uptime\n' "$v" \
+		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "${boot:-?}"
+}
+
+# emulator_crash CONSOLE: true when the guest died of a fault seen with qemu's
+# multi-threaded emulation whatever runs in the guest, hrprof or not: an int3
+# Oops while the kernel patches its own code, with no hrprof frame in the
+# trace. A crash of any other kind is a failure, never retried.
+emulator_crash() {
+	tr -d '\r' <"$1" 2>/dev/null | grep -q 'Oops: int3' || return 1
+	! tr -d '\r' <"$1" | grep -q '\[hrprof\]'
+}
+
 run_kernel() {
-	local v=$1 vmdir=$build/vm/$1 res=$build/vm/$1/results console t0 t1 qrc c boot
+	local v=$1 vmdir=$build/vm/$1 res=$build/vm/$1/results console c
 	local ko=$build/kmod/$v/kmod/hrprof.ko
 	if [ ! -f "/boot/vmlinuz-$v" ]; then
 		fail "vm/$v/boot" "no /boot/vmlinuz-$v"
@@ -234,30 +262,31 @@ run_kernel() {
 	}
 	rm -rf "$res" && mkdir -p "$res" || return
 	console=$vmdir/console.log
-	{
-		printf 'VM_CASES=%q\n' "${VM_CASES:-}"
-		printf 'VM_CASES_DIR=%q\n' "$cases_dir"
-		printf 'BUILD_ROOT=%q\n' "$build"
-	} >"$res/vm.env"
 	case "$repo$res$build$cases_dir" in *[[:space:]]*)
 		fail "vm/$v/boot" "a path has a space: the kernel command line cannot carry it"
 		return
 		;;
 	esac
-	t0=$(date +%s.%N)
-	timeout -k 10 "$vm_timeout" "$qemu" -accel tcg -cpu max -m "${VM_MEM:-1536}" -smp "${VM_SMP:-2}" \
-		-kernel "/boot/vmlinuz-$v" -initrd "$build/vm/initrd-$v.img" \
-		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M vmrepo=$repo vmres=$res vmkver=$v vmkeep=$(keep_paths)" \
-		-nodefaults -display none -serial "file:$console" -no-reboot \
-		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
-		-virtfs "local,path=$res,mount_tag=results,security_model=none" \
-		</dev/null >"$vmdir/qemu.log" 2>&1
-	qrc=$?
-	t1=$(date +%s.%N)
-	[ "${VM_KEEP_CONSOLE:-0}" = 1 ] && tr -d '\r' <"$console" | sed "s|^|    vm/$v console: |"
-	boot=$(awk '/vm-init: chroot/ { for (i = 1; i <= NF; i++) if ($i == "(uptime") { print $(i + 1); exit } }' "$console" 2>/dev/null | tr -d '\r')
-	printf '     vm/%s: qemu ran %.1f s, guest userspace up at %s s of uptime\n' "$v" \
-		"$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "${boot:-?}"
+	# A guest that dies of qemu's emulation (see emulator_crash) is booted
+	# again and resumes after the cases that finished, up to VM_BOOTS boots.
+	local nboot resume=0 running
+	for ((nboot = 1; nboot <= ${VM_BOOTS:-3}; nboot++)); do
+		{
+			printf 'VM_CASES=%q\n' "${VM_CASES:-}"
+			printf 'VM_CASES_DIR=%q\n' "$cases_dir"
+			printf 'BUILD_ROOT=%q\n' "$build"
+			printf 'VM_RESUME=%q\n' "$resume"
+		} >"$res/vm.env"
+		boot_guest "$v" "$res" "$console"
+		[ -f "$res/done" ] && break
+		emulator_crash "$console" || break
+		running=$(cd "$res" && for c in */; do [ -f "$c/rc" ] || echo "${c%/}"; done | head -n 1)
+		printf '     vm/%s: the guest died of an emulator fault (int3 while the kernel patched its code, no hrprof frame) during %s; booting again to resume\n' \
+			"$v" "${running:-?}"
+		cp "$console" "$vmdir/console.crash$nboot.log"
+		[ -n "$running" ] && rm -rf "${res:?}/$running"
+		resume=1
+	done
 
 	# load first, unload last, the cases in between in their order
 	for c in load $(cd "$res" && LC_ALL=C ls -d -- */ 2>/dev/null | tr -d / | grep -vxE 'load|unload') unload; do

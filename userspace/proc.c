@@ -348,15 +348,14 @@ static int proc__reserve(struct proc *p, size_t n)
 	return 0;
 }
 
-/* Index of the first mapping whose end is above addr. */
-static size_t proc__lower(const struct proc *p, uint64_t addr)
+size_t mappings_lower(struct mapping *const *maps, size_t n, uint64_t addr)
 {
-	size_t lo = 0, hi = p->nmaps;
+	size_t lo = 0, hi = n;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 
-		if (p->maps[mid]->end <= addr)
+		if (maps[mid]->end <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -364,13 +363,21 @@ static size_t proc__lower(const struct proc *p, uint64_t addr)
 	return lo;
 }
 
+struct mapping *mappings_find(struct mapping *const *maps, size_t n, uint64_t addr)
+{
+	size_t i = mappings_lower(maps, n, addr);
+
+	return i < n && maps[i]->start <= addr ? maps[i] : NULL;
+}
+
+static size_t proc__lower(const struct proc *p, uint64_t addr)
+{
+	return mappings_lower(p->maps, p->nmaps, addr);
+}
+
 struct mapping *proc__find_mapping(const struct proc *p, uint64_t addr)
 {
-	size_t i = proc__lower(p, addr);
-
-	if (i < p->nmaps && p->maps[i]->start <= addr)
-		return p->maps[i];
-	return NULL;
+	return mappings_find(p->maps, p->nmaps, addr);
 }
 
 /*

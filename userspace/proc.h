@@ -94,6 +94,11 @@ void proc_table__exit(struct proc_table *t, uint32_t pid, uint32_t tid);
 /* Frees processes and threads that exited; call after a snapshot took what it needs. */
 void proc_table__collect(struct proc_table *t);
 
+/* In maps sorted by start, not overlapping: the index of the first whose end
+ * is above addr; and the one holding addr, or NULL. */
+size_t mappings_lower(struct mapping *const *maps, size_t n, uint64_t addr);
+struct mapping *mappings_find(struct mapping *const *maps, size_t n, uint64_t addr);
+
 /* The mapping of p holding addr, or NULL. */
 struct mapping *proc__find_mapping(const struct proc *p, uint64_t addr);
 

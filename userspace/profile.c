@@ -172,20 +172,8 @@ static uint64_t user_location(struct builder *b, const struct snap_proc *p, uint
 	char name[512];
 	struct sym_info info;
 
-	if (p) {
-		size_t lo = 0, hi = p->nmaps;
-
-		while (lo < hi) {
-			size_t mid_i = (lo + hi) / 2;
-
-			if (p->maps[mid_i]->end <= look)
-				lo = mid_i + 1;
-			else
-				hi = mid_i;
-		}
-		if (lo < p->nmaps && p->maps[lo]->start <= look)
-			m = p->maps[lo];
-	}
+	if (p)
+		m = mappings_find(p->maps, p->nmaps, look);
 	id = idmap__slot(&b->locs, m ? (const void *)m : (const void *)p, ip);
 	if (!id)
 		return 0;

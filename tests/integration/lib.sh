@@ -445,3 +445,88 @@ pid_flat_share() {
 	  if (!hit) next; all += $1; m = split($3, f, ";"); if (f[m] == fn) flat += $1 }
 	END { printf "%.1f\n", all ? 100 * flat / all : 0 }'
 }
+
+# ------------------------------------------- assertions shared with tests/vm
+
+# assert_recursion_whole FILE LEAF_MIN CHAIN_MIN: recurse_leaf holds at least
+# LEAF_MIN % flat, and at least CHAIN_MIN % of all samples have the whole
+# chain main -> recurse x200 -> recurse_leaf.
+assert_recursion_whole() {
+	local P=$1 leaf_min=$2 chain_min=$3 chain=() i n total depth
+	for ((i = 0; i < 200; i++)); do
+		chain+=(recurse)
+	done
+	assert_share "$P" recurse_leaf "$leaf_min" 100
+	n=$(chain_samples "$P" main "${chain[@]}" recurse_leaf)
+	total=$(total_samples "$P")
+	[ $((n * 100)) -ge $((total * chain_min)) ] || {
+		depth=$(pprof_stacks "$P" | awk -F'\t' '{ c = 0; m = split($3, f, ";");
+			for (i = 1; i <= m; i++) c += (f[i] == "recurse"); print $1 "x" c }' | sort -rn | head -5)
+		fail "only $n of $total samples have main -> recurse x200 -> recurse_leaf; recurse frames per stack (samples x depth): $(echo $depth)
+$(show_traces "$P" 3)"
+	}
+	log "ok: $n of $total samples with main -> recurse x200 -> recurse_leaf"
+	assert_root "$P" recurse 95
+}
+
+# _pids_under FILE LEAF: the process_id labels of the stacks ending in LEAF.
+_pids_under() {
+	pprof_stacks "$1" | awk -F'\t' -v leaf="$2" '$3 ~ (";" leaf "$") { n = split($2, l, "|");
+		for (j = 1; j <= n; j++) if (l[j] ~ /^process_id=/) print substr(l[j], 12) }' | sort -u
+}
+
+# assert_fork_exec FILE CHILD_PID PARENT_MIN PARENT_MAX CHILD_MIN CHILD_MAX:
+# the forkexec workload's parent (parent_spin) and its exec'd child (hot's
+# hot_loop) both appear, with their cumulative shares in range, whole
+# chains, distinct process_ids (the child's is CHILD_PID), each stack rooted
+# at its own executable. Sets FORK_PARENT_PID.
+assert_fork_exec() {
+	local P=$1 child=$2 ppids cpids n
+	assert_cum_share "$P" parent_spin "$3" "$4"
+	assert_cum_share "$P" hot_loop "$5" "$6"
+	assert_chain "$P" main parent_spin
+	assert_chain "$P" main do_work hot_loop
+	ppids=$(_pids_under "$P" parent_spin)
+	cpids=$(_pids_under "$P" hot_loop)
+	[ "$(echo "$ppids" | wc -l)" -eq 1 ] && [ -n "$ppids" ] || fail "parent_spin under process_ids '$(echo $ppids)', expected one"
+	[ "$(echo "$cpids" | wc -l)" -eq 1 ] && [ -n "$cpids" ] || fail "hot_loop under process_ids '$(echo $cpids)', expected one"
+	[ "$ppids" != "$cpids" ] || fail "parent_spin and hot_loop both under process_id $ppids"
+	[ "$cpids" = "$child" ] || fail "hot_loop's process_id $cpids is not the child's pid $child"
+	[ "$(label_samples "$P" process_name hot hot_loop)" -gt 0 ] ||
+		fail "hot_loop samples not labelled process_name=hot: $(label_values "$P" process_name | tr '\n' ' ')"
+	n=$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /^hot;.*;hot_loop$/ { s += $1 } END { print s + 0 }')
+	[ "$n" -gt 0 ] || fail "no hot_loop stack rooted at 'hot' (the exec'd executable): $(show_traces "$P" 4)"
+	n=$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /^forkexec;.*;parent_spin$/ { s += $1 } END { print s + 0 }')
+	[ "$n" -gt 0 ] || fail "no parent_spin stack rooted at 'forkexec': $(show_traces "$P" 4)"
+	FORK_PARENT_PID=$ppids
+	log "ok: parent $ppids, exec'd child $cpids"
+}
+
+# assert_named_threads FILE PID SHARE_MIN SAMPLES_MIN: the threads workload's
+# worker-0..3 each have one thread id of their own (not PID), at least
+# SAMPLES_MIN samples each, thread_spin holds SHARE_MIN % flat, and every
+# sample is under process_id PID.
+assert_named_threads() {
+	local P=$1 pid=$2 i tid tids=() pids
+	assert_share "$P" thread_spin "$3" 100
+	assert_chain "$P" worker thread_spin
+	for i in 0 1 2 3; do
+		assert_label "$P" thread_name "worker-$i"
+		tid=$(pprof_stacks "$P" | awk -F'\t' -v w="worker-$i" '
+			{ n = split($2, l, "|"); name = ""; tid = ""; for (j = 1; j <= n; j++) {
+				if (l[j] == "thread_name=" w) name = 1; if (l[j] ~ /^thread id=/) tid = substr(l[j], 11) }
+			  if (name) print tid }' | sort -u)
+		[ "$(echo "$tid" | wc -l)" -eq 1 ] && [ -n "$tid" ] ||
+			fail "worker-$i has thread ids '$(echo $tid)', expected exactly one"
+		[ "$tid" != "$pid" ] || fail "worker-$i's thread id is the process id $pid"
+		[ "$(label_samples "$P" 'thread id' "$tid")" -eq "$(label_samples "$P" thread_name "worker-$i")" ] ||
+			fail "thread id $tid is not only worker-$i"
+		[ "$(label_samples "$P" thread_name "worker-$i")" -ge "$4" ] ||
+			fail "worker-$i has only $(label_samples "$P" thread_name "worker-$i") samples"
+		tids+=("$tid")
+	done
+	[ "$(printf '%s\n' "${tids[@]}" | sort -u | wc -l)" -eq 4 ] || fail "thread ids not distinct: ${tids[*]}"
+	pids=$(label_values "$P" process_id | tr '\n' ' ')
+	[ "$pids" = "$pid " ] || fail "process_id labels '$pids', expected only the workload's pid $pid"
+	log "ok: worker-0..3 = thread ids ${tids[*]}, process_id $pid"
+}

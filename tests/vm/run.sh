@@ -280,9 +280,9 @@ run_kernel() {
 		boot_guest "$v" "$res" "$console"
 		[ -f "$res/done" ] && break
 		emulator_crash "$console" || break
-		running=$(cd "$res" && for c in */; do [ -f "$c/rc" ] || echo "${c%/}"; done | head -n 1)
+		running=$(cd "$res" && for c in */; do [ -d "$c" ] && [ ! -f "$c/rc" ] && echo "${c%/}"; done | head -n 1)
 		printf '     vm/%s: the guest died of an emulator fault (int3 while the kernel patched its code, no hrprof frame) during %s; booting again to resume\n' \
-			"$v" "${running:-?}"
+			"$v" "${running:-the boot}"
 		cp "$console" "$vmdir/console.crash$nboot.log"
 		[ -n "$running" ] && rm -rf "${res:?}/$running"
 		resume=1

@@ -6,8 +6,9 @@
 #   make check      unit + integration tests, normal and ASan/UBSan builds
 #   make bench      overhead next to `perf record -g` (not part of check)
 #   make bench-vm   the module's overhead and per-sample cost, in a qemu guest
-#   make kmod       build the kernel module for every installed kernel's headers
-#                   (KVERS="6.1.0-56-amd64 ..." to choose) into build/kmod/<kver>/
+#   make kmod       build the kernel module into build/kmod/<kver>/: for the running
+#                   kernel, else every installed kernel's headers (KVERS="..." or
+#                   KDIR=/path/to/headers to choose)
 #   make dkms-install / dkms-remove   the module through DKMS, for the running kernel
 #   make format     clang-format the userspace sources
 #
@@ -145,7 +146,18 @@ format-check:
 
 # ---- the kernel module ----
 
-KVERS ?= $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build)))
+# KDIR=path builds against those headers alone (into build/kmod/<basename>);
+# else KVERS, by default the running kernel when its headers are installed,
+# otherwise every installed kernel's (this machine boots a kernel without
+# headers: its tests build for Debian's 6.1 and 6.12).
+ifdef KDIR
+KVERS := $(notdir $(abspath $(KDIR)))
+kdir_of = $(KDIR)
+else
+KVERS ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),$(shell uname -r),\
+	   $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build))))
+kdir_of = /lib/modules/$(1)/build
+endif
 KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hrprof.h
 
 # Each kernel gets a copy of the DKMS tree (Kbuild, kmod/, include/), so
@@ -157,7 +169,7 @@ kmod: $(KMOD_SRCS)
 		mkdir -p $$d/kmod $$d/include && cp Kbuild $$d/ && cp kmod/*.c kmod/*.h kmod/Kbuild $$d/kmod/ && \
 		cp include/hrprof.h $$d/include/ && \
 		printf '  %-7s %s\n' KMOD "$$v" && \
-		$(MAKE) --no-print-directory -C /lib/modules/$$v/build M=$$d $(if $(V),V=1) modules \
+		$(MAKE) --no-print-directory -C $(call kdir_of,$$v) M=$$d $(if $(V),V=1) modules \
 			> $$d/build.log 2>&1 || { cat $$d/build.log; exit 1; }; \
 		if grep -E 'warning:' $$d/build.log; then echo "kmod: warnings for $$v"; exit 1; fi; \
 	done

@@ -82,6 +82,7 @@ echo "bench: $(nproc) CPUs, $(uname -r), workload $W (scale $SCALE), $RUNS runs 
 "$W" 0.05 2>/dev/null # warm the page cache
 
 rows=()
+cpurows=()
 notes=()
 for r in $RATES; do
 	: >"$T/alone-$r"
@@ -138,6 +139,13 @@ for r in $RATES; do
 	else
 		pslow=n/a ratio=n/a pcpu=n/a ps=n/a pt=0
 	fi
+	# The same in the workload's own CPU time: sampling work lands there (the
+	# interrupt runs on its CPU), time spent waiting for a neighbour does not.
+	acpu=$(median "$T/alone-$r" 4)
+	hcslow=$(awk -v a="$acpu" -v b="$wcpu" 'BEGIN { printf "%.1f", 100 * (b - a) / a }')
+	pcslow=n/a
+	[ $have_perf = 1 ] && pcslow=$(awk -v a="$acpu" -v b="$(median "$T/perf-$r" 4)" 'BEGIN { printf "%.1f", 100 * (b - a) / a }')
+	cpurows+=("$(printf '| %s | %.3f | %s | %s |' "$r" "$acpu" "$hcslow" "$pcslow")")
 	rows+=("$(printf '| %s | %.3f | %s | %s | %s | %.3f | %.1f | %s |' "$r" "$alone" "$hslow" "$pslow" "$ratio" \
 		"$hcpu" "$(awk -v k="$hrss" 'BEGIN { print k / 1024 }')" "$lost")")
 	notes+=("$(printf '| %s | %s | %s | %s | %s | %s |' "$r" "$expect" "$hs" "$ps" "$pt" "$pcpu")")
@@ -150,10 +158,15 @@ echo "| rate Hz | alone s | hrprof slowdown % | perf record -g slowdown % | rati
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 echo
+echo "| rate Hz | workload CPU alone s | hrprof CPU-time slowdown % | perf record -g CPU-time slowdown % |"
+echo "|---:|---:|---:|---:|"
+printf '%s\n' "${cpurows[@]}"
+echo
 echo "| rate Hz | expected samples (rate x workload CPU) | hrprof samples | perf samples | perf THROTTLE events (all runs) | perf CPU s |"
 echo "|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${notes[@]}"
 echo
-echo "Slowdown: the workload's own run time (main to end of work) against alone. CPU: the profiler's"
+echo "Slowdown: the workload's own run time (main to end of work) against alone; CPU-time slowdown: its"
+echo "user+sys time (getrusage), which the sampling interrupts add to and waiting does not. CPU: the profiler's"
 echo "user+sys, its children's minus the workload's. Max RSS: wait4's, the larger of the profiler's and"
 echo "the workload's (~1.5 MiB). Lost: the mean of \`hrprof report\`'s lost count."

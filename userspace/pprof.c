@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fileio.h"
 #include "pprof.h"
 #include "profile.pb-c.h"
 
@@ -638,26 +639,6 @@ int pprof__encode(struct pprof *p, uint8_t **buf, size_t *len)
 out:
 	pprof_msgs__free(&m);
 	return err;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *b = buf;
-
-	while (len) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Streams data gzip-compressed (fastest level, as Go's runtime/pprof) to fd. */

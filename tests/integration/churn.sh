@@ -9,8 +9,11 @@ require_workload churn
 WL_PID_FILE=$T/pid wrap "$T/out" -u 1 -F 499 -- "$WORKLOADS/churn" 3
 P=$PROFILE
 pid=$(cat "$T/pid")
-assert_cum_share "$P" churn_thread_spin 10 90
-assert_cum_share "$P" churn_main_spin 10 90
+# How the CPU splits between the main spin and ~250 threads a second depends
+# on scheduling (9 % seen on a loaded machine): both must show, and what
+# matters below is that the short threads' samples keep their names.
+assert_cum_share "$P" churn_thread_spin 3 90
+assert_cum_share "$P" churn_main_spin 10 97
 assert_chain "$P" churn_thread churn_thread_spin
 n=$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /;churn_thread_spin(;|$)/ && $2 ~ /(^|\|)thread_name=churn-[0-9]+(\||$)/ { s += $1 } END { print s + 0 }')
 all=$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /;churn_thread_spin(;|$)/ { s += $1 } END { print s + 0 }')

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The NMI-context sample path: the test-only source (an hrtimer that sends a
-# self-NMI; there is no PMU under TCG) chosen with --kmod_source nmi-test.
+# The NMI-context sample path: the test-only source (an hrtimer on each CPU
+# sends the next CPU an NMI; there is no PMU under TCG), --kmod_source nmi-test.
 # The same assertions as 10_hot, and the guest's NMI count rose by about as
 # many NMIs as there are samples.
 . "$(dirname "$0")/lib.sh" "$@"
@@ -21,7 +21,11 @@ vm_rc nmi
 vm_profile "$OUT/nmi"
 P=$PROFILE
 assert_backend_kmod "$P"
-assert_hot "$P" 70
+# Flat share: under emulation an NMI often finds its CPU inside that CPU's own
+# timer interrupt (17 % seen), where the kernel frames sit on top of hot_loop:
+# the stack is whole, so hot_loop's cumulative share stays high.
+assert_hot "$P" 55
+assert_cum_share "$P" hot_loop 75 100
 n=$(total_samples "$P")
 before=$(cat "$OUT/nmi-before") after=$(cat "$OUT/nmi-after")
 [ -n "$before" ] && [ -n "$after" ] || fail "no NMI line in the guest's /proc/interrupts"

@@ -380,6 +380,7 @@ struct exporter *agent_exporter__new(const struct options *opts, int pid)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	pthread_condattr_t attr;
+	size_t waiting;
 	int err;
 
 	if (!a)
@@ -411,9 +412,9 @@ struct exporter *agent_exporter__new(const struct options *opts, int pid)
 		log_warn("spool directory %s unusable (%s): while the Agent is away, only the "
 			 "last %d profiles wait (in memory)",
 			 opts->spool_dir, strerror(-err), MEM_MAX_JOBS);
-	else if (spool__count(a->spool))
+	else if ((waiting = spool__count(a->spool)))
 		log_notice("%zu profiles from earlier runs wait in %s: delivering them first",
-			   spool__count(a->spool), opts->spool_dir);
+			   waiting, opts->spool_dir);
 	if (pthread_create(&a->thread, NULL, agent_main, a))
 		goto err_free;
 	return &a->e;

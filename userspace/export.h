@@ -41,7 +41,6 @@ struct snapshot {
 	uint64_t lost;		   /* samples the source dropped in the period */
 	uint64_t seq;		   /* 0, 1, 2... within a run */
 	bool kernel_frames;
-	bool final;	     /* the last profile of the run */
 	const char *backend; /* "perf" or "kmod" (static) */
 	char source[64];     /* what sampled, in words */
 };

@@ -113,6 +113,8 @@ struct builder {
 	const struct snapshot *snap;
 	struct idmap locs;
 	struct idmap maps;
+	struct sym_elf **elfs; /* by pprof mapping id: the file's ELF, or NULL */
+	size_t nelfs;
 	uint64_t kernel_mapping;
 	int64_t period_ns;
 	bool cycles;
@@ -129,18 +131,6 @@ static uint64_t synthetic_location(struct builder *b, const char *name)
 	id = idmap__slot(&b->locs, (const void *)1, fn);
 	if (id && !*id)
 		*id = pprof__location(b->pp, 0, 0, fn);
-	return id ? *id : 0;
-}
-
-static uint64_t pprof_mapping_of(struct builder *b, const struct snap_proc *p,
-				 const struct mapping *m, const struct sym_elf *elf)
-{
-	uint64_t *id = idmap__slot(&b->maps, m, 0);
-
-	if (id && !*id)
-		*id = pprof__mapping(b->pp, m->start, m->end, m->pgoff, m->path,
-				     elf ? sym_elf__build_id(elf) : "",
-				     elf && sym_elf__has_symbols(elf), false);
 	return id ? *id : 0;
 }
 
@@ -165,6 +155,44 @@ static struct sym_elf *open_elf(struct builder *b, const struct snap_proc *p,
 	return elf;
 }
 
+/*
+ * The pprof mapping of m, made the first time m is met; for a file, its ELF
+ * is opened then, once per mapping and profile (not per location), and
+ * returned through elf (NULL when unreadable or not a file).
+ */
+static uint64_t pprof_mapping_of(struct builder *b, const struct snap_proc *p,
+				 const struct mapping *m, struct sym_elf **elf)
+{
+	uint64_t *id = idmap__slot(&b->maps, m, 0);
+	struct sym_elf *e;
+
+	if (!id)
+		return 0;
+	if (!*id) {
+		e = mapping__is_file(m) ? open_elf(b, p, m) : NULL;
+		*id = pprof__mapping(b->pp, m->start, m->end, m->pgoff, m->path,
+				     e ? sym_elf__build_id(e) : "", e && sym_elf__has_symbols(e),
+				     false);
+		if (*id >= b->nelfs) {
+			size_t n = b->nelfs ? b->nelfs * 2 : 64;
+			struct sym_elf **elfs;
+
+			while (n <= *id)
+				n *= 2;
+			elfs = realloc(b->elfs, n * sizeof(*elfs));
+			if (!elfs)
+				return 0;
+			memset(elfs + b->nelfs, 0, (n - b->nelfs) * sizeof(*elfs));
+			b->elfs = elfs;
+			b->nelfs = n;
+		}
+		b->elfs[*id] = e;
+	}
+	if (elf)
+		*elf = b->elfs[*id];
+	return *id;
+}
+
 static uint64_t user_location(struct builder *b, const struct snap_proc *p, uint64_t ip, bool leaf)
 {
 	uint64_t look = leaf ? ip : ip - 1, *id, fn = 0, mid = 0;
@@ -181,11 +209,11 @@ static uint64_t user_location(struct builder *b, const struct snap_proc *p, uint
 		return *id;
 
 	if (m && mapping__is_file(m)) {
-		struct sym_elf *elf = open_elf(b, p, m);
 		uint64_t off = look - m->start + m->pgoff, vaddr;
 		const char *base = strrchr(m->path, '/');
+		struct sym_elf *elf = NULL;
 
-		mid = pprof_mapping_of(b, p, m, elf);
+		mid = pprof_mapping_of(b, p, m, &elf);
 		if (elf && sym_elf__offset_to_vaddr(elf, off, &vaddr) &&
 		    sym_elf__lookup(elf, vaddr, &info)) {
 			fn = pprof__function(b->pp, info.name, info.raw_name,
@@ -248,7 +276,7 @@ static void add_main_mapping(struct builder *b)
 		const char *base = strrchr(m->path, '/');
 
 		if (base && !strcmp(base + 1, p->exe) && mapping__is_file(m)) {
-			pprof_mapping_of(b, p, m, open_elf(b, p, m));
+			pprof_mapping_of(b, p, m, NULL);
 			return;
 		}
 	}
@@ -349,6 +377,7 @@ out:
 	free(locs);
 	free(b.locs.slots);
 	free(b.maps.slots);
+	free(b.elfs);
 	if (err) {
 		log_error("building the profile failed: %s", strerror(-err));
 		pprof__free(b.pp);

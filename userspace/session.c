@@ -149,7 +149,6 @@ static void session_rotate(struct session *s, bool final)
 		snap->lost = s->lost;
 		snap->seq = s->seq;
 		snap->kernel_frames = s->ops->kernel_frames(s->backend);
-		snap->final = final;
 		snap->backend = s->ops->name;
 		snprintf(snap->source, sizeof(snap->source), "%s", s->ops->describe(s->backend));
 		export_thread__push(s->exporter, snap);

@@ -107,7 +107,7 @@ struct hrprof_info {
 /* hrprof_config.source */
 #define HRPROF_SOURCE_AUTO	0 /* PMU cycles where a PMU exists, else cpu-clock */
 #define HRPROF_SOURCE_PMU	1 /* hardware cycles, overflow in NMI */
-#define HRPROF_SOURCE_CPU_CLOCK 2 /* software cpu-clock, hrtimer interrupt */
+#define HRPROF_SOURCE_CPU_CLOCK 2 /* per-CPU hrtimer; with targets, only while one runs */
 #define HRPROF_SOURCE_NMI_TEST	3 /* test-only: an hrtimer raises a self-NMI */
 
 /* hrprof_config.flags */
@@ -150,7 +150,9 @@ struct hrprof_stats {
 	__u64 targets;	    /* in the target set now */
 	__u64 targets_full; /* targets refused: set full */
 	__u64 wakeups;	    /* irq_work wakeups queued */
-	__u64 reserved[8];
+	__u64 missed;	    /* cpu-clock periods the timer fired too late to
+			     * sample (the next sample's period covers them) */
+	__u64 reserved[7];
 };
 
 #define HRPROF_IOC_MAGIC	 0xb7

@@ -23,6 +23,9 @@
 #define HRPROF_DEFAULT_PAGES	 256
 #define HRPROF_MAX_RATE		 100000
 #define HRPROF_TARGET_SLOTS	 4096 /* a power of two */
+#define HRPROF_MIN_PERIOD_NS	 10000 /* perf's floor for its hrtimer events too */
+/* The user stack is read in windows of at most this many bytes (see walk_user). */
+#define HRPROF_USTACK_WINDOW	 512
 
 /* One CPU's ring: [consumer page][producer page][data][data again], vmapped. */
 struct hrprof_ring {
@@ -34,6 +37,8 @@ struct hrprof_ring {
 	char *data;
 	u64 data_size;
 	u64 watermark;
+	/* This CPU's sampler's copy of a window of the user stack. */
+	unsigned long ustack[HRPROF_USTACK_WINDOW / sizeof(unsigned long)];
 };
 
 /*
@@ -56,26 +61,40 @@ struct hrprof_cpu_stats {
 	u64 user_faults;
 	u64 sample_ns;
 	u64 wakeups;
+	u64 missed;
 };
 
 /*
- * Per-CPU state of the test-only NMI source. CPU i's timer sends an NMI to
- * the next online CPU, so the NMI lands in whatever that CPU is running
- * (a self-NMI would only ever catch the timer code that sent it). Each CPU
- * receives from exactly one timer: its ring still has one producer.
+ * Per-CPU state of the timer sources.
+ *
+ * cpu-clock: CPU i's timer samples CPU i. With a target set it runs only
+ * while a target runs there: the sched_switch probe starts it when a target
+ * is switched in and stops it (keeping what was left of the period) when
+ * one is switched out, so idle CPUs and other processes take no interrupts,
+ * and a sample's period is the target's CPU time. armed and left are only
+ * touched on CPU i with interrupts off (the probe, the timer, the start IPI).
+ *
+ * NMI test source: CPU i's timer sends an NMI to the next online CPU, so
+ * the NMI lands in whatever that CPU is running (a self-NMI would only ever
+ * catch the timer code that sent it). Each CPU receives from exactly one
+ * timer: its ring still has one producer.
  */
-struct hrprof_nmi_cpu {
+struct hrprof_timer_cpu {
 	struct hrtimer timer;
-	atomic_t pending; /* NMIs sent to this CPU and not yet taken */
+	struct hrprof_session *session;
+	u64 left_ns;	 /* cpu-clock: what was left of the period when stopped */
+	bool armed;	 /* cpu-clock: the timer is queued or running */
+	atomic_t pending; /* NMI test: NMIs sent to this CPU and not yet taken */
 };
 
 /*
  * A session: one open file of /dev/hrprof.
  *
- * States: OPEN (after open) -> CONFIGURED (rings and events exist) <->
- * RUNNING (events enabled). lock covers state, cfg, rings, events and
- * mmaps; the sample path reads only running, cfg and rings[cpu], which do
- * not change while running (CONFIGURE is refused then).
+ * States: OPEN (after open) -> CONFIGURED (rings and the source exist) <->
+ * RUNNING (the source enabled). lock covers state, cfg, rings, the source
+ * and mmaps; the sample path and the sched_switch probe read only running,
+ * gated, cfg, period_ns, timers and rings[cpu], which do not change while
+ * running (CONFIGURE is refused then).
  */
 struct hrprof_session {
 	struct mutex lock;
@@ -84,8 +103,10 @@ struct hrprof_session {
 	u32 source;
 	bool running; /* READ_ONCE in the sample path */
 	struct hrprof_ring **rings; /* nr_cpu_ids entries */
-	struct perf_event **events; /* nr_cpu_ids entries, PMU / cpu-clock */
-	struct hrprof_nmi_cpu __percpu *nmi;
+	struct perf_event **events; /* nr_cpu_ids entries, PMU */
+	struct hrprof_timer_cpu __percpu *timers; /* cpu-clock, NMI test */
+	u64 period_ns;	  /* cpu-clock, NMI test */
+	bool gated;	  /* cpu-clock follows the targets (READ_ONCE in the probe) */
 	bool nmi_registered;
 	atomic_t mmaps; /* live mappings of the rings */
 	struct hrprof_targets targets;
@@ -101,11 +122,13 @@ void hrprof_ring_free(struct hrprof_ring *r);
 bool hrprof_ring_readable(const struct hrprof_ring *r);
 
 /* sample.c */
-void hrprof_sample(struct hrprof_session *s, struct pt_regs *regs, u64 period);
+bool hrprof_sample(struct hrprof_session *s, struct pt_regs *regs, u64 period, u64 now);
+void hrprof_clock_switch(struct hrprof_session *s, struct task_struct *next);
 int hrprof_source_create(struct hrprof_session *s);
 void hrprof_source_destroy(struct hrprof_session *s);
 int hrprof_source_start(struct hrprof_session *s);
 void hrprof_source_stop(struct hrprof_session *s);
+void hrprof_source_targets_added(struct hrprof_session *s);
 bool hrprof_pmu_present(void);
 
 /* targets.c */

@@ -236,6 +236,7 @@ static long hrprof_get_stats(struct hrprof_session *s, void __user *arg)
 		st.user_faults += READ_ONCE(c->user_faults);
 		st.sample_ns += READ_ONCE(c->sample_ns);
 		st.wakeups += READ_ONCE(c->wakeups);
+		st.missed += READ_ONCE(c->missed);
 	}
 	raw_spin_lock_irqsave(&s->targets.lock, irqflags);
 	st.targets = s->targets.live;
@@ -271,7 +272,11 @@ static long hrprof_ioctl_locked(struct hrprof_session *s, unsigned int cmd, void
 		return 0;
 	case HRPROF_IOC_ADD_TARGET:
 		err = hrprof_target_tgid(s, arg, &tgid);
-		return err ? err : hrprof_targets_add(&s->targets, tgid);
+		if (!err)
+			err = hrprof_targets_add(&s->targets, tgid);
+		if (!err && s->state == HRPROF_RUNNING)
+			hrprof_source_targets_added(s);
+		return err;
 	case HRPROF_IOC_REMOVE_TARGET:
 		err = hrprof_target_tgid(s, arg, &tgid);
 		if (err)

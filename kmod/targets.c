@@ -104,14 +104,15 @@ bool hrprof_targets_remove(struct hrprof_targets *t, u32 tgid)
 	return found;
 }
 
-/* ---- following processes ---- */
+/* ---- following processes, and the CPUs they run on ---- */
 
 /*
  * The probes stay registered while the module is loaded and serve whichever
  * session is open: registering per session would patch the kernel's code
- * (the tracepoints' static keys) at every open and close.
+ * (the tracepoints' static keys) at every open and close. With no session
+ * open, each costs a call and a NULL test.
  */
-static struct tracepoint *tp_fork, *tp_exit;
+static struct tracepoint *tp_fork, *tp_exit, *tp_switch;
 static struct hrprof_session __rcu *tp_session;
 
 static void find_tracepoint(struct tracepoint *tp, void *priv)
@@ -120,6 +121,8 @@ static void find_tracepoint(struct tracepoint *tp, void *priv)
 		tp_fork = tp;
 	else if (!strcmp(tp->name, "sched_process_exit"))
 		tp_exit = tp;
+	else if (!strcmp(tp->name, "sched_switch"))
+		tp_switch = tp;
 }
 
 /* A new process (not a thread) forked by a target is a target. */
@@ -146,30 +149,57 @@ static void probe_exit(void *data, struct task_struct *p)
 	rcu_read_unlock();
 }
 
+/* The cpu-clock source's timer runs on a CPU only while a target does. */
+static void probe_switch(void *data, bool preempt, struct task_struct *prev,
+			 struct task_struct *next, unsigned int prev_state)
+{
+	struct hrprof_session *s;
+
+	rcu_read_lock();
+	s = rcu_dereference(tp_session);
+	if (s)
+		hrprof_clock_switch(s, next);
+	rcu_read_unlock();
+}
+
+static const struct {
+	struct tracepoint **tp;
+	void *probe;
+} probes[] = {
+	{&tp_fork, probe_fork},
+	{&tp_exit, probe_exit},
+	{&tp_switch, probe_switch},
+};
+
+static void probes_unregister(unsigned int n)
+{
+	while (n--)
+		tracepoint_probe_unregister(*probes[n].tp, probes[n].probe, NULL);
+	/* No probe may still run when the module's code goes. */
+	tracepoint_synchronize_unregister();
+}
+
 int hrprof_tracepoints_init(void)
 {
+	unsigned int i;
 	int err;
 
 	for_each_kernel_tracepoint(find_tracepoint, NULL);
-	if (!tp_fork || !tp_exit)
+	if (!tp_fork || !tp_exit || !tp_switch)
 		return -ENOENT;
-	err = tracepoint_probe_register(tp_fork, probe_fork, NULL);
-	if (err)
-		return err;
-	err = tracepoint_probe_register(tp_exit, probe_exit, NULL);
-	if (err) {
-		tracepoint_probe_unregister(tp_fork, probe_fork, NULL);
-		tracepoint_synchronize_unregister();
+	for (i = 0; i < ARRAY_SIZE(probes); i++) {
+		err = tracepoint_probe_register(*probes[i].tp, probes[i].probe, NULL);
+		if (err) {
+			probes_unregister(i);
+			return err;
+		}
 	}
-	return err;
+	return 0;
 }
 
 void hrprof_tracepoints_exit(void)
 {
-	tracepoint_probe_unregister(tp_fork, probe_fork, NULL);
-	tracepoint_probe_unregister(tp_exit, probe_exit, NULL);
-	/* No probe may still run when the module's code goes. */
-	tracepoint_synchronize_unregister();
+	probes_unregister(ARRAY_SIZE(probes));
 }
 
 void hrprof_tracepoints_attach(struct hrprof_session *s)

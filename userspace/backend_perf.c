@@ -278,12 +278,14 @@ static void perf_free(struct backend *b)
 		if (pb->kmod.fd > 0 && !kmod_stats(&pb->kmod, &st))
 			log_debug(
 			    "kmod stats: samples=%llu lost=%llu skipped=%llu user_faults=%llu "
-			    "sample_ns=%llu ns_per_sample=%llu wakeups=%llu targets=%llu",
+			    "sample_ns=%llu ns_per_sample=%llu wakeups=%llu missed=%llu "
+			    "targets=%llu",
 			    (unsigned long long)st.samples, (unsigned long long)st.lost,
 			    (unsigned long long)st.skipped, (unsigned long long)st.user_faults,
 			    (unsigned long long)st.sample_ns,
 			    (unsigned long long)(st.samples ? st.sample_ns / st.samples : 0),
-			    (unsigned long long)st.wakeups, (unsigned long long)st.targets);
+			    (unsigned long long)st.wakeups, (unsigned long long)st.missed,
+			    (unsigned long long)st.targets);
 		kmod_close(&pb->kmod);
 	}
 	for (size_t i = 0; i < pb->nfds; i++)

@@ -8,23 +8,39 @@
 #   tests/vm/bench.sh [collect] OUTDIR     in the guest, module loaded, as root
 #   tests/vm/bench.sh check OUTDIR         prints OUTDIR/bench.md (host)
 #
-# The bench workload does a fixed amount of work, scaled so that it runs
-# about BENCH_TARGET_S seconds alone (default 1.0), and writes its own run
-# time (main to the end of the work) to WL_ELAPSED_FILE. For each rate in
-# BENCH_RATES (default "1000 10000 50000") it runs, interleaved, BENCH_RUNS
-# times (default 3): the workload alone, under `hrprof --backend kmod`, under
-# `hrprof --backend perf`, under `perf record -g -e cpu-clock`, and under
-# $VMBIN/kmod_stats (the module with a bare reader, no daemon). Medians,
-# as slowdown ratios against alone, go to OUTDIR/bench.md (Markdown) with
-# the module's own cost per sample (HRPROF_IOC_GET_STATS: sample_ns /
-# samples, from the daemon's "kmod stats:" debug line) and lost samples;
-# raw numbers to OUTDIR/raw/.
+# Three measurements, all in one guest:
+#
+# 1. Cost per sample in the kernel: BENCH_COST_RUNS (default 3) traced runs
+#    per rate of each profiler, with the kernel's timer:hrtimer_expire_entry
+#    and _exit tracepoints on; the mean time between the two, per callback,
+#    is the time the sampling interrupt spends in the profiler's timer
+#    function: hrprof_clock_timer for the module, perf_swevent_hrtimer for
+#    perf (cpu-clock), both walking the same stacks. Tracing adds the same
+#    constant to both, so the ratio is a conservative one.
+# 2. All CPUs busy at BENCH_PERCPU_RATE (default 20000) Hz per CPU: the
+#    threads workload (4 busy threads) for BENCH_PERCPU_S (default 2)
+#    seconds under the module and the perf backend: samples against rate x
+#    the workload's CPU time (its getrusage), lost and missed.
+# 3. Slowdown: the bench workload does a fixed amount of work, scaled so that
+#    it runs about BENCH_TARGET_S seconds alone (default 1.0), and writes its
+#    own run time (main to the end of the work) to WL_ELAPSED_FILE. For each
+#    rate in BENCH_RATES (default "1000 10000 50000") it runs, interleaved,
+#    BENCH_RUNS times (default 3): the workload alone, under `hrprof --backend
+#    kmod`, under `hrprof --backend perf`, under `perf record -g -e
+#    cpu-clock`, and under $VMBIN/kmod_stats (the module with a bare reader,
+#    no daemon). Medians, as slowdown ratios against alone, with the module's
+#    own cost per sample (HRPROF_IOC_GET_STATS: sample_ns / samples, from the
+#    daemon's "kmod stats:" debug line) and lost samples.
+#
+# Tables go to OUTDIR/bench.md (Markdown), raw numbers to OUTDIR/raw/.
 #
 # Environment: HRPROF, WORKLOADS, VMBIN (as for the cases; defaults under
 # <repo>/build), BENCH_RATES, BENCH_RUNS, BENCH_TARGET_S, BENCH_SCALE (fixes
-# the workload's scale instead of calibrating it), BENCH_DEADLINE_S (default
-# 260: guest.sh gives a case 300 s; past it no new round starts, and the
-# table says how many runs it has).
+# the workload's scale instead of calibrating it), BENCH_STEPS (default
+# "cost percpu slowdown": the steps to run), BENCH_COST_RUNS,
+# BENCH_PERCPU_RATE, BENCH_PERCPU_S, BENCH_DEADLINE_S (default 600: past it
+# no new round of step 3 starts, and the table says how many runs it has;
+# bench_host.sh gives the case VM_CASE_TIMEOUT=900 s).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -50,7 +66,12 @@ VMBIN=${VMBIN:-$repo/build/vm/bin}
 RATES=${BENCH_RATES:-1000 10000 50000}
 RUNS=${BENCH_RUNS:-3}
 TARGET=${BENCH_TARGET_S:-1.0}
-DEADLINE=${BENCH_DEADLINE_S:-260}
+DEADLINE=${BENCH_DEADLINE_S:-600}
+STEPS=" ${BENCH_STEPS:-cost percpu slowdown} "
+COST_RUNS=${BENCH_COST_RUNS:-3}
+PERCPU_RATE=${BENCH_PERCPU_RATE:-20000}
+PERCPU_S=${BENCH_PERCPU_S:-2}
+TR=/sys/kernel/tracing
 W=$WORKLOADS/bench
 CONFIGS="alone kmod perfbe perfrec kstats"
 
@@ -63,7 +84,42 @@ cleanup() {
 	[ -n "$old_pct" ] && echo 25 >/proc/sys/kernel/perf_cpu_time_max_percent
 	[ -n "$old_rate" ] && echo "$old_rate" >/proc/sys/kernel/perf_event_max_sample_rate
 	[ -n "$old_pct" ] && echo "$old_pct" >/proc/sys/kernel/perf_cpu_time_max_percent
+	trace_stop
 	rm -rf "$T"
+}
+# Tracing of hrtimer callbacks (step 1).
+trace_stop() {
+	[ -w "$TR/tracing_on" ] || return 0
+	echo 0 >"$TR/tracing_on"
+	echo 0 >"$TR/events/timer/hrtimer_expire_entry/enable"
+	echo 0 >"$TR/events/timer/hrtimer_expire_exit/enable"
+}
+trace_start() {
+	trace_stop
+	echo >"$TR/trace"
+	echo 1 >"$TR/events/timer/hrtimer_expire_entry/enable" &&
+		echo 1 >"$TR/events/timer/hrtimer_expire_exit/enable" &&
+		echo 1 >"$TR/tracing_on"
+}
+# trace_mean FUNC: "mean_us callbacks" of FUNC's hrtimer callbacks traced.
+trace_mean() {
+	awk -v want="$1" '
+	function cpu_ts() {
+		match($0, /\[[0-9]+\]/); c = substr($0, RSTART, RLENGTH)
+		match($0, / [0-9]+\.[0-9]+:/); t = substr($0, RSTART + 1, RLENGTH - 2)
+	}
+	/hrtimer_expire_entry:/ {
+		cpu_ts()
+		match($0, /function=[^ ]+/)
+		if (substr($0, RSTART + 9, RLENGTH - 9) == want) start[c] = t
+		else delete start[c]
+		next
+	}
+	/hrtimer_expire_exit:/ {
+		cpu_ts()
+		if (c in start) { sum += t - start[c]; n++; delete start[c] }
+	}
+	END { if (n) printf "%.3f %d\n", sum / n * 1e6, n; else print "- 0" }' "$TR/trace"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -80,6 +136,14 @@ perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1 || {
 	have_perf=0
 	say "perf record does not work here: its column is left out"
 }
+have_trace=0
+if [[ $STEPS == *" cost "* ]]; then
+	if [ -d "$TR/events/timer/hrtimer_expire_entry" ] && echo 32768 >"$TR/buffer_size_kb"; then
+		have_trace=1
+	else
+		say "no hrtimer tracepoints in $TR: the cost table is left out"
+	fi
+fi
 have_kstats=1
 [ -x "$VMBIN/kmod_stats" ] || {
 	have_kstats=0
@@ -170,17 +234,94 @@ median() {
 		      else printf "%.6f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# sum_of FILE COLUMN
+sum_of() {
+	awk -v c="$2" '$c != "-" { s += $c; n++ } END { if (n) print s; else print "-" }' "$1" 2>/dev/null
+}
+
+# per_sample CONFIG RATE ALONE: (median run time - ALONE) / median samples, in us.
+per_sample() {
+	awk -v e="$(median "$OUT/raw/$1-$2" 1)" -v n="$(median "$OUT/raw/$1-$2" 2)" -v a="$3" \
+		'BEGIN { if (e == "-" || n == "-" || n <= 0) print "-"; else printf "%.1f", (e - a) / n * 1e6 }'
+}
+
 ratio() { # value base
 	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2fx", a / b }'
 }
 
+# ---- 1. cost per sample in the kernel
+COST_CONFIGS="kmod perfbe perfrec"
+if [ $have_trace = 1 ]; then
+	for r in $RATES; do
+		for c in $COST_CONFIGS; do
+			: >"$OUT/raw/cost-$c-$r"
+		done
+		for ((i = 1; i <= COST_RUNS; i++)); do
+			for c in $COST_CONFIGS; do
+				[ $c = perfrec ] && [ $have_perf = 0 ] && continue
+				say "cost: $c at $r Hz, traced, run $i/$COST_RUNS"
+				fn=perf_swevent_hrtimer
+				[ $c = kmod ] && fn=hrprof_clock_timer
+				: >"$OUT/raw/$c-$r"
+				trace_start || { say "cannot start tracing"; exit 1; }
+				run_one $c "$r" || exit 1
+				trace_stop
+				# mean_us callbacks | elapsed samples lost sample_ns
+				echo "$(trace_mean $fn) $(cat "$OUT/raw/$c-$r")" >>"$OUT/raw/cost-$c-$r"
+			done
+		done
+	done
+fi
+
+# ---- 2. every CPU busy at PERCPU_RATE Hz per CPU
+# percpu_one CONFIG: appends "cpu_s samples lost missed" to raw/percpu-CONFIG.
+percpu_one() {
+	local c=$1 log=$T/percpu.log rc=0 s l m=-
+	rm -rf "$T/prof" "$T/rusage"
+	mkdir -p "$T/prof"
+	case $c in
+	kmod) set -- "$HRPROF" --backend kmod -l debug ;;
+	perfbe) set -- "$HRPROF" --backend perf ;;
+	esac
+	WL_RUSAGE_FILE=$T/rusage timeout -k 5 120 "$@" -F "$PERCPU_RATE" -o "$T/prof" -- \
+		"$WORKLOADS/threads" "$PERCPU_S" >"$log" 2>&1 || rc=$?
+	if [ $rc -ne 0 ] || [ ! -s "$T/rusage" ]; then
+		say "percpu $c failed (exit $rc): $(tail -n 5 "$log")"
+		return 1
+	fi
+	if [ $c = kmod ]; then
+		grep 'kmod stats:' "$log" | tail -n 1 >"$T/kstats"
+		s=$(kv samples "$T/kstats")
+		l=$(kv lost "$T/kstats")
+		m=$(kv missed "$T/kstats")
+	else
+		s=$(grep -oE '[0-9]+ samples, [0-9]+ lost' "$log" | tail -n 1 | cut -d' ' -f1)
+		l=$(grep -oE '[0-9]+ samples, [0-9]+ lost' "$log" | tail -n 1 | cut -d' ' -f3)
+	fi
+	echo "$(awk '{ printf "%.3f", $1 + $2 }' "$T/rusage") ${s:--} ${l:--} ${m:--}" >>"$OUT/raw/percpu-$c"
+}
+: >"$OUT/raw/percpu-kmod"
+: >"$OUT/raw/percpu-perfbe"
+if [[ $STEPS != *" percpu "* ]]; then
+	:
+elif [ -x "$WORKLOADS/threads" ]; then
+	for c in kmod perfbe; do
+		say "percpu: $c, 4 busy threads at $PERCPU_RATE Hz per CPU"
+		percpu_one $c || exit 1
+	done
+else
+	say "no $WORKLOADS/threads: the per-CPU table is left out"
+fi
+
+# ---- 3. slowdown
 for r in $RATES; do
 	for c in $CONFIGS; do
 		: >"$OUT/raw/$c-$r"
 	done
 done
 cut=
-for r in $RATES; do
+[[ $STEPS == *" slowdown "* ]] || RATES_SLOW=
+for r in ${RATES_SLOW-$RATES}; do
 	for ((i = 1; i <= RUNS; i++)); do
 		if [ $SECONDS -ge "$DEADLINE" ] && [ $i -gt 1 ]; then
 			cut="$cut $r Hz: $((i - 1)) runs;"
@@ -197,33 +338,76 @@ done
 
 {
 	echo "### hrprof in a test VM: $(uname -r), $(nproc) vCPUs, qemu TCG (no PMU: cpu-clock everywhere)"
-	echo
-	echo "bench workload, fixed work (scale $SCALE), its own run time; medians of $RUNS interleaved runs; slowdown = median / median alone."
-	echo
-	echo "| rate Hz | alone s | hrprof --backend kmod | hrprof --backend perf | perf record -g | module + bare reader | module ns/sample | kmod samples | kmod lost | perf-backend samples | perf record samples |"
-	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-	for r in $RATES; do
-		a=$(median "$OUT/raw/alone-$r" 1)
-		nsps=$(awk '$2 != "-" && $4 != "-" && $2 > 0 { print $4 / $2 }' "$OUT/raw/kmod-$r" | sort -g |
-			awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.0f", v[int((NR + 1) / 2)] }')
-		[ "$nsps" = - ] && nsps=$(awk '$2 != "-" && $4 != "-" && $2 > 0 { print $4 / $2 }' "$OUT/raw/kstats-$r" |
-			sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.0f (bare)", v[int((NR + 1) / 2)] }')
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$r" \
-			"$(awk -v a="$a" 'BEGIN { printf "%.3f", a }')" \
-			"$(ratio "$(median "$OUT/raw/kmod-$r" 1)" "$a")" \
-			"$(ratio "$(median "$OUT/raw/perfbe-$r" 1)" "$a")" \
-			"$(ratio "$(median "$OUT/raw/perfrec-$r" 1)" "$a")" \
-			"$(ratio "$(median "$OUT/raw/kstats-$r" 1)" "$a")" \
-			"$nsps" \
-			"$(median "$OUT/raw/kmod-$r" 2)" \
-			"$(awk '$3 != "-" { s += $3; n++ } END { if (n) printf "%d (sum of %d)", s, n; else print "-" }' "$OUT/raw/kmod-$r")" \
-			"$(median "$OUT/raw/perfbe-$r" 2)" \
-			"$(median "$OUT/raw/perfrec-$r" 2)"
-	done
-	echo
-	echo "Module ns/sample: HRPROF_IOC_GET_STATS sample_ns / samples (time in the module's sample path), as the"
-	echo "daemon logs it at exit. Module + bare reader: tests/vm/kmod_stats (no daemon, records discarded)."
-	echo "Timings under TCG are not native: compare columns, not absolute numbers."
-	[ -n "$cut" ] && echo "Cut short by BENCH_DEADLINE_S ($DEADLINE s):$cut"
+	if [[ $STEPS == *" slowdown "* ]]; then
+		echo
+		echo "bench workload, fixed work (scale $SCALE), its own run time; medians of $RUNS interleaved runs; slowdown = median / median alone."
+		echo
+		echo "| rate Hz | alone s | hrprof --backend kmod | hrprof --backend perf | perf record -g | module + bare reader | module ns/sample | kmod samples | kmod lost | perf-backend samples | perf record samples | workload time added per sample, us (kmod / perf backend / perf record) |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		for r in $RATES; do
+			a=$(median "$OUT/raw/alone-$r" 1)
+			nsps=$(awk '$2 != "-" && $4 != "-" && $2 > 0 { print $4 / $2 }' "$OUT/raw/kmod-$r" | sort -g |
+				awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.0f", v[int((NR + 1) / 2)] }')
+			[ "$nsps" = - ] && nsps=$(awk '$2 != "-" && $4 != "-" && $2 > 0 { print $4 / $2 }' "$OUT/raw/kstats-$r" |
+				sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else printf "%.0f (bare)", v[int((NR + 1) / 2)] }')
+			printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n' "$r" \
+				"$(awk -v a="$a" 'BEGIN { printf "%.3f", a }')" \
+				"$(ratio "$(median "$OUT/raw/kmod-$r" 1)" "$a")" \
+				"$(ratio "$(median "$OUT/raw/perfbe-$r" 1)" "$a")" \
+				"$(ratio "$(median "$OUT/raw/perfrec-$r" 1)" "$a")" \
+				"$(ratio "$(median "$OUT/raw/kstats-$r" 1)" "$a")" \
+				"$nsps" \
+				"$(median "$OUT/raw/kmod-$r" 2)" \
+				"$(awk '$3 != "-" { s += $3; n++ } END { if (n) printf "%d (sum of %d)", s, n; else print "-" }' "$OUT/raw/kmod-$r")" \
+				"$(median "$OUT/raw/perfbe-$r" 2)" \
+				"$(median "$OUT/raw/perfrec-$r" 2)" \
+				"$(per_sample kmod "$r" "$a")" "$(per_sample perfbe "$r" "$a")" "$(per_sample perfrec "$r" "$a")"
+		done
+		echo
+		echo "Module ns/sample: HRPROF_IOC_GET_STATS sample_ns / samples (time in the module's sample path), as the"
+		echo "daemon logs it at exit. Module + bare reader: tests/vm/kmod_stats (no daemon, records discarded)."
+		echo "Workload time added per sample: (median run time - median alone) / median samples: the whole cost of"
+		echo "a sample to the workload (interrupt entry and exit, the profiler's handler, its cache footprint)."
+		echo "Timings under TCG are not native: compare columns, not absolute numbers."
+		[ -n "$cut" ] && echo "Cut short by BENCH_DEADLINE_S ($DEADLINE s):$cut"
+	fi
+	if [ $have_trace = 1 ]; then
+		echo
+		echo "Time in the sampling interrupt per sample (the profiler's hrtimer callback, from the kernel's"
+		echo "timer:hrtimer_expire_entry/exit tracepoints; the median of $COST_RUNS traced runs' means, same"
+		echo "workload and stacks):"
+		echo
+		echo "| rate Hz | module (hrprof_clock_timer) | perf backend (perf_swevent_hrtimer) | perf record -g | module / perf backend | module / perf record | module's stats ns/sample | callbacks (module / perf backend / perf record) |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+		for r in $RATES; do
+			km=$(median "$OUT/raw/cost-kmod-$r" 1) kn=$(sum_of "$OUT/raw/cost-kmod-$r" 2)
+			pm=$(median "$OUT/raw/cost-perfbe-$r" 1) pn=$(sum_of "$OUT/raw/cost-perfbe-$r" 2)
+			rm=$(median "$OUT/raw/cost-perfrec-$r" 1) rn=$(sum_of "$OUT/raw/cost-perfrec-$r" 2)
+			ks=$(sum_of "$OUT/raw/cost-kmod-$r" 4) kns=$(sum_of "$OUT/raw/cost-kmod-$r" 6)
+			printf '| %s | %s us | %s us | %s us | %s | %s | %s | %s / %s / %s |\n' "$r" "$km" "$pm" "$rm" \
+				"$(awk -v a="$km" -v b="$pm" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }')" \
+				"$(awk -v a="$km" -v b="$rm" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }')" \
+				"$(awk -v s="${ks:--}" -v n="${kns:--}" 'BEGIN { if (s == "-" || n == "-" || s <= 0) print "-"; else printf "%.0f", n / s }')" \
+				"${kn:--}" "${pn:--}" "${rn:--}"
+		done
+	fi
+	if [ -s "$OUT/raw/percpu-kmod" ]; then
+		echo
+		echo "Every CPU busy ($(nproc) vCPUs, 4 threads for ${PERCPU_S} s) at $PERCPU_RATE Hz per CPU:"
+		echo
+		echo "| profiler | workload CPU s | samples | expected (rate x CPU) | samples / expected | lost | missed periods |"
+		echo "|---|---:|---:|---:|---:|---:|---:|"
+		for c in kmod perfbe; do
+			read -r cpu s l m <"$OUT/raw/percpu-$c" 2>/dev/null || continue
+			printf '| %s | %s | %s | %s | %s | %s | %s |\n' \
+				"$([ $c = kmod ] && echo "hrprof --backend kmod" || echo "hrprof --backend perf")" "$cpu" "$s" \
+				"$(awk -v c="$cpu" -v r="$PERCPU_RATE" 'BEGIN { printf "%d", c * r }')" \
+				"$(awk -v c="$cpu" -v r="$PERCPU_RATE" -v s="$s" 'BEGIN { if (s == "-" || c <= 0) print "-"; else printf "%.0f%%", 100 * s / (c * r) }')" \
+				"$l" "$m"
+		done
+		echo
+		echo "Lost: dropped for want of ring space (the module's stats; the daemon's count for perf). Missed: timer"
+		echo "periods that passed before the interrupt could run (the next sample's period covers them)."
+	fi
 } >"$OUT/bench.md"
 cat "$OUT/bench.md"

@@ -51,10 +51,11 @@ mkdir -p "$HOME" "$GOCACHE" "$XDG_CACHE_HOME" "$PPROF_TMPDIR"
 ulimit -l unlimited
 ulimit -c 0
 
-VM_CASES='' VM_CASES_DIR='' BUILD_ROOT=''
+VM_CASES='' VM_CASES_DIR='' BUILD_ROOT='' VM_CASE_TIMEOUT=''
 # shellcheck source=/dev/null
 [ -f "$RES/vm.env" ] && . "$RES/vm.env"
 BUILD_ROOT=${BUILD_ROOT:-$REPO/build}
+case_timeout=${VM_CASE_TIMEOUT:-300}
 cases_dir=${VM_CASES_DIR:-$REPO/tests/vm/cases}
 
 export KVER
@@ -156,9 +157,9 @@ for c in "$cases_dir"/*.sh; do
 	log "$name: collect"
 	kmsg_mark "start $name"
 	start=$(now)
-	(cd /tmp && exec timeout -k 10 300 bash "$c" collect "$d/out") >"$d/log" 2>&1 </dev/null
+	(cd /tmp && exec timeout -k 10 "$case_timeout" bash "$c" collect "$d/out") >"$d/log" 2>&1 </dev/null
 	rc=$?
-	[ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "vm: $name: collect timed out (300 s)" >>"$d/log"
+	[ $rc -eq 124 ] || [ $rc -eq 137 ] && echo "vm: $name: collect timed out ($case_timeout s)" >>"$d/log"
 	record "$name" $rc "$start"
 	if [ $loaded = 1 ] && [ ! -d /sys/module/hrprof ]; then
 		log "$name left the module unloaded: insmod again"

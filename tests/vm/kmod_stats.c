@@ -9,7 +9,7 @@
  * CMD exits prints the module's HRPROF_IOC_GET_STATS on stderr:
  *
  *   kmod stats: samples=N lost=N skipped=N user_faults=N sample_ns=N
- *     wakeups=N records=N other_records=N ns_per_sample=X
+ *     wakeups=N missed=N records=N other_records=N ns_per_sample=X
  *
  * (one line). Exits with CMD's exit status (128 + signal when killed), 2 on
  * a usage error, 3 when the module refused.
@@ -208,11 +208,11 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr,
 		"kmod stats: samples=%llu lost=%llu skipped=%llu user_faults=%llu sample_ns=%llu "
-		"wakeups=%llu records=%llu other_records=%llu ns_per_sample=%.0f\n",
+		"wakeups=%llu missed=%llu records=%llu other_records=%llu ns_per_sample=%.0f\n",
 		(unsigned long long)st.samples, (unsigned long long)st.lost,
 		(unsigned long long)st.skipped, (unsigned long long)st.user_faults,
 		(unsigned long long)st.sample_ns, (unsigned long long)st.wakeups,
-		(unsigned long long)records, (unsigned long long)other_records,
+		(unsigned long long)st.missed, (unsigned long long)records, (unsigned long long)other_records,
 		st.samples ? (double)st.sample_ns / (double)st.samples : 0.0);
 	close(fd);
 	if (WIFSIGNALED(status))

@@ -25,6 +25,7 @@
 #   VM_CASES      only the cases whose names contain one of these words
 #   VM_CASES_DIR  where the cases are (default: tests/vm/cases)
 #   VM_TIMEOUT    seconds one VM may run in all (default 900)
+#   VM_CASE_TIMEOUT  seconds one case's collect step may run (default 300)
 #   VM_MEM VM_SMP the guest's memory (MiB, default 1536) and CPUs (default 2)
 #   VM_KEEP_CONSOLE=1  print the whole console log of each VM
 #   VM_NO_MODULE_OK=1  boot even without the module (its "load" then fails)
@@ -276,6 +277,7 @@ run_kernel() {
 			printf 'VM_CASES_DIR=%q\n' "$cases_dir"
 			printf 'BUILD_ROOT=%q\n' "$build"
 			printf 'VM_RESUME=%q\n' "$resume"
+			printf 'VM_CASE_TIMEOUT=%q\n' "${VM_CASE_TIMEOUT:-300}"
 		} >"$res/vm.env"
 		boot_guest "$v" "$res" "$console"
 		[ -f "$res/done" ] && break

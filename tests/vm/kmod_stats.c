@@ -212,7 +212,8 @@ int main(int argc, char **argv)
 		(unsigned long long)st.samples, (unsigned long long)st.lost,
 		(unsigned long long)st.skipped, (unsigned long long)st.user_faults,
 		(unsigned long long)st.sample_ns, (unsigned long long)st.wakeups,
-		(unsigned long long)st.missed, (unsigned long long)records, (unsigned long long)other_records,
+		(unsigned long long)st.missed, (unsigned long long)records,
+		(unsigned long long)other_records,
 		st.samples ? (double)st.sample_ns / (double)st.samples : 0.0);
 	close(fd);
 	if (WIFSIGNALED(status))

@@ -220,6 +220,16 @@ pprof_info() {
 	python3 "$LIB_DIR/pprof_info.py" "$@" || fail "could not decode $*"
 }
 
+# pprof_field FILE KEY: KEY's value in pprof_info's line for FILE (empty if none).
+pprof_field() {
+	pprof_info "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
+}
+
+# pprof_secs FILE KEY: pprof_field FILE KEY, nanoseconds, as seconds (%.3f).
+pprof_secs() {
+	awk -v n="$(pprof_field "$1" "$2")" 'BEGIN { printf "%.3f", (n + 0) / 1e9 }'
+}
+
 # pprof_stacks FILE: one line per trace of `go tool pprof -traces`:
 #   COUNT <TAB> key=value|key=value... <TAB> root;...;leaf
 pprof_stacks() {

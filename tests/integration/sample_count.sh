@@ -14,10 +14,8 @@ expect=$(awk -v c="$cpu" 'BEGIN { printf "%d", c * 200 }')
 _between "$samples" "$(awk -v e="$expect" 'BEGIN { print e * 0.8 }')" "$(awk -v e="$expect" 'BEGIN { print e * 1.2 }')" ||
 	fail "$samples cpu-samples for ${cpu}s of CPU at 200 Hz, expected $expect +-20%"
 log "ok: $samples samples for ${cpu}s CPU (expected $expect +-20%)"
-info=$(pprof_info "$P")
-ns=$(echo "$info" | tr ' ' '\n' | sed -n 's/^cpu-time=//p')
-secs=$(awk -v n="${ns:-0}" 'BEGIN { printf "%.3f", n / 1e9 }')
+secs=$(pprof_secs "$P" cpu-time)
 _between "$secs" "$(awk -v c="$cpu" 'BEGIN { print c * 0.8 }')" "$(awk -v c="$cpu" 'BEGIN { print c * 1.2 }')" ||
-	fail "cpu-time adds up to ${secs}s, the workload used ${cpu}s (expected +-20%); $info"
+	fail "cpu-time adds up to ${secs}s, the workload used ${cpu}s (expected +-20%); $(pprof_info "$P")"
 log "ok: cpu-time ${secs}s for ${cpu}s CPU"
 pass

@@ -61,7 +61,7 @@ $(show_top "$P0")"
 mapfile -t pp < <(agent_query '[r["pprof_path"] for r in ok]')
 pprof_merge "$T/all.pprof" "${pp[@]}"
 assert_share "$T/all.pprof" hot_loop 75 100
-tn=$(pprof_info "$P0" | tr ' ' '\n' | sed -n 's/^time_nanos=//p')
+tn=$(pprof_field "$P0" time_nanos)
 want=$(agent_query '(lambda s: str(int(__import__("calendar").timegm(__import__("time").strptime(s[:19], "%Y-%m-%dT%H:%M:%S"))) * 1000000000 + int(s[20:29])))(ok[0]["event"]["start"])')
 [ "$tn" = "$want" ] || fail "upload 0: pprof time_nanos $tn, event start $(agent_field 0 start) = $want"
 

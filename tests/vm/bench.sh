@@ -187,6 +187,12 @@ kv() {
 	grep -oE "(^|[ :])$1=[0-9]+" "$2" 2>/dev/null | tail -n 1 | sed 's/.*=//'
 }
 
+# daemon_counts LOG: "samples lost" from hrprof's exit line in LOG ("- -" if
+# none). (No process substitution here: the guest has no /dev/fd.)
+daemon_counts() {
+	grep -oE '[0-9]+ samples, [0-9]+ lost' "$1" | tail -n 1 | awk '{ print $1, $3 } END { if (!NR) print "- -" }'
+}
+
 # run_one CONFIG RATE: one measurement; appends "elapsed samples lost
 # sample_ns" (- where unknown) to $OUT/raw/CONFIG-RATE.
 run_one() {
@@ -203,14 +209,12 @@ run_one() {
 		ns=$(kv sample_ns "$T/kstats")
 		if [ -z "$s" ]; then
 			# No stats line: the daemon's own count.
-			s=$(grep -oE '[0-9]+ samples, [0-9]+ lost' "$T/log" | tail -n 1 | cut -d' ' -f1)
-			l=$(grep -oE '[0-9]+ samples, [0-9]+ lost' "$T/log" | tail -n 1 | cut -d' ' -f3)
+			s=$(daemon_counts "$T/log") l=${s#* } s=${s% *}
 		fi
 		;;
 	perfbe)
 		e=$(elapsed_of "$HRPROF" --backend perf -F "$r" -o "$T/prof" -- "$W" "$SCALE") || return 1
-		s=$(grep -oE '[0-9]+ samples, [0-9]+ lost' "$T/log" | tail -n 1 | cut -d' ' -f1)
-		l=$(grep -oE '[0-9]+ samples, [0-9]+ lost' "$T/log" | tail -n 1 | cut -d' ' -f3)
+		s=$(daemon_counts "$T/log") l=${s#* } s=${s% *}
 		;;
 	perfrec)
 		e=$(elapsed_of perf record -g -e cpu-clock -F "$r" -o "$T/perf.data" -- "$W" "$SCALE") || return 1
@@ -295,8 +299,7 @@ percpu_one() {
 		l=$(kv lost "$T/kstats")
 		m=$(kv missed "$T/kstats")
 	else
-		s=$(grep -oE '[0-9]+ samples, [0-9]+ lost' "$log" | tail -n 1 | cut -d' ' -f1)
-		l=$(grep -oE '[0-9]+ samples, [0-9]+ lost' "$log" | tail -n 1 | cut -d' ' -f3)
+		s=$(daemon_counts "$log") l=${s#* } s=${s% *}
 	fi
 	echo "$(awk '{ printf "%.3f", $1 + $2 }' "$T/rusage") ${s:--} ${l:--} ${m:--}" >>"$OUT/raw/percpu-$c"
 }

@@ -59,8 +59,7 @@ expect=$(awk -v c="$cpu" -v r=$RATE 'BEGIN { printf "%d", c * r }')
 _between $((s + m)) "$(awk -v e="$expect" 'BEGIN { print e * 0.85 }')" "$(awk -v e="$expect" 'BEGIN { print e * 1.15 }')" ||
 	fail "hot: $s samples + $m missed periods for ${cpu}s of CPU at $RATE Hz, expected $expect +-15%"
 vm_profile "$OUT/hot"
-ns=$(pprof_info "$PROFILE" | tr ' ' '\n' | sed -n 's/^cpu-time=//p')
-secs=$(awk -v n="${ns:-0}" 'BEGIN { printf "%.3f", n / 1e9 }')
+secs=$(pprof_secs "$PROFILE" cpu-time)
 _between "$secs" "$(awk -v c="$cpu" 'BEGIN { print c * 0.85 }')" "$(awk -v c="$cpu" 'BEGIN { print c * 1.15 }')" ||
 	fail "hot: cpu-time adds up to ${secs}s, the workload used ${cpu}s (expected +-15%)"
 log "ok: hot: $s samples ($m missed periods, $k skipped) for ${cpu}s CPU; cpu-time ${secs}s"
@@ -77,8 +76,7 @@ log "ok: idle: $s samples, $k skipped for ${cpu}s CPU"
 # Attached to a running busy process: sampled at the rate from the start.
 s=$(stat attach samples) m=$(stat attach missed)
 vm_profile "$OUT/attach"
-ns=$(pprof_info "$PROFILE" | tr ' ' '\n' | sed -n 's/^duration_nanos=//p')
-secs=$(awk -v n="${ns:-0}" 'BEGIN { printf "%.3f", n / 1e9 }')
+secs=$(pprof_secs "$PROFILE" duration_nanos)
 floor=$(awk -v d="$secs" -v r=$RATE 'BEGIN { printf "%d", d * r * 0.7 }')
 [ $((s + m)) -ge "$floor" ] ||
 	fail "attach: $s samples + $m missed in a ${secs}s profile of a busy process at $RATE Hz (expected >= $floor)"

@@ -2,6 +2,7 @@
 #
 #   make            build the daemon/CLI into build/ (build/asan/ with SAN=1)
 #   make deps       install the Debian packages hrprof and its tests need
+#                   (make deps-build: only those the build and make demo need)
 #   make demo       profile the bundled demo workload, write a pprof file, print the top
 #   make check      unit + integration tests, normal and ASan/UBSan builds
 #   make bench      overhead next to `perf record -g` (not part of check)
@@ -54,7 +55,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
 WORKLOAD_DIR := $(BUILD_ROOT)/workloads
 
-.PHONY: all deps deps-check demo check check-release check-asan bench clean format \
+.PHONY: all deps deps-build deps-check deps-build-check demo check check-release check-asan bench clean format \
 	format-check workloads unit-tests kmod
 
 all: $(O)/hrprof
@@ -98,24 +99,40 @@ DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux
 DEB_KMOD := qemu-system-x86 busybox-static cpio kmod xz-utils dwarves dkms \
 	    linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
 
+# make deps: everything (what make check needs); make deps-build: the build
+# alone (what make demo needs).
 deps:
-	@echo "installing: $(DEB_BUILD) $(DEB_TEST)"
+	@echo "installing: $(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD)"
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		$(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD)
 
-# Runs `make deps` only when a package is missing.
-deps-check:
-	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD); do \
+deps-build:
+	@echo "installing: $(DEB_BUILD)"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD)
+
+# deps-check / deps-build-check: run make deps / deps-build only when a
+# package is missing.
+missing = $$(for p in $(1); do \
 		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	done); \
+	done)
+define install_missing
+	@missing="$(call missing,$(1))"; \
 	if [ -n "$$missing" ]; then \
 		echo "missing packages: $$missing"; \
 		[ "$$(id -u)" = 0 ] || { echo "run as root (sudo make ...) to install them"; exit 1; }; \
-		$(MAKE) --no-print-directory deps; \
+		$(MAKE) --no-print-directory $(2); \
 	fi
+endef
 
-demo: deps-check
+deps-check:
+	$(call install_missing,$(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD),deps)
+
+deps-build-check:
+	$(call install_missing,$(DEB_BUILD),deps-build)
+
+demo: deps-build-check
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)tests/demo.sh $(O)/hrprof $(WORKLOAD_DIR)
 

@@ -137,10 +137,27 @@ void diag_io_uring(int err)
 		log_error("io_uring setup failed: %s", strerror(-err));
 }
 
-void diag_no_samples(const struct options *opts)
+void diag_no_samples(const struct options *opts, int64_t cpu_ns, bool ran)
 {
-	log_warn("No CPU time reported: the target %s, or it ran too briefly for %u Hz "
-		 "(try a higher -F)",
-		 opts->mode == TARGET_GLOBAL ? "host was idle" : "was idle (sleeping or waiting)",
-		 opts->frequency);
+	double period_ms = 1000.0 / opts->frequency, cpu_ms = (double)cpu_ns / 1e6;
+
+	if (!ran) {
+		log_warn("no profile: the command did not run");
+	} else if (cpu_ns < 0) {
+		log_warn(
+		    "no profile: no sample was taken; the %s used less than one sampling period "
+		    "(%.1f ms at %u Hz) of CPU in any one thread; raise -F to see it",
+		    opts->mode == TARGET_GLOBAL ? "host" : "process", period_ms, opts->frequency);
+	} else if (cpu_ms < period_ms) {
+		log_warn("no profile: the command used %.1f ms of CPU, less than one sampling "
+			 "period (%.1f ms at %u Hz); raise -F to see it",
+			 cpu_ms, period_ms, opts->frequency);
+	} else {
+		log_warn(
+		    "no profile: the command used %.1f ms of CPU but no sample was taken: each "
+		    "thread and child process counts its own %.1f ms period (%u Hz), so "
+		    "short-lived ones are rarely sampled; raise -F, or profile the whole host "
+		    "with -g",
+		    cpu_ms, period_ms, opts->frequency);
+	}
 }

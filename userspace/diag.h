@@ -6,7 +6,9 @@
 #ifndef HRPROF_DIAG_H
 #define HRPROF_DIAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "options.h"
 
@@ -16,7 +18,11 @@ void diag_perf_refused(int err, const struct options *opts);
 void diag_mmap_refused(int err, size_t bytes);
 /* io_uring_queue_init failed with err. */
 void diag_io_uring(int err);
-/* A profile with no samples at all. */
-void diag_no_samples(const struct options *opts);
+/*
+ * A run that took no sample: says why, from what the target did. cpu_ns is
+ * the wrapped command's CPU time with its children's (-1: not known, for -p
+ * and --global); ran is false when the command never ran (exec failed).
+ */
+void diag_no_samples(const struct options *opts, int64_t cpu_ns, bool ran);
 
 #endif

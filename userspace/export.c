@@ -13,92 +13,21 @@
 #include "log.h"
 #include "pprof.h"
 
-static void snap_proc__free(struct snap_proc *sp)
-{
-	if (!sp)
-		return;
-	for (size_t i = 0; i < sp->nmaps; i++)
-		mapping__put(sp->maps[i]);
-	free(sp->maps);
-	jitmap__put(sp->jit);
-	free(sp);
-}
-
-static struct snap_proc *snap_proc__new(const struct proc *p)
-{
-	struct snap_proc *sp = calloc(1, sizeof(*sp));
-
-	if (!sp)
-		return NULL;
-	sp->pid = p->pid;
-	sp->nspid = p->nspid;
-	memcpy(sp->comm, p->comm, sizeof(sp->comm));
-	memcpy(sp->exe, p->exe, sizeof(sp->exe));
-	memcpy(sp->container_id, p->container_id, sizeof(sp->container_id));
-	if (p->nmaps) {
-		sp->maps = malloc(p->nmaps * sizeof(*sp->maps));
-		if (!sp->maps) {
-			free(sp);
-			return NULL;
-		}
-		for (size_t i = 0; i < p->nmaps; i++)
-			sp->maps[i] = mapping__get(p->maps[i]);
-		sp->nmaps = p->nmaps;
-	}
-	sp->jit = jitmap__get(p->jit);
-	return sp;
-}
-
 void snapshot__free(struct snapshot *s)
 {
 	if (!s)
 		return;
-	u32map__for_each(&s->procs, i) snap_proc__free(s->procs.vals[i]);
-	u32map__for_each(&s->threads, i) free(s->threads.vals[i]);
-	u32map__fini(&s->procs);
-	u32map__fini(&s->threads);
 	stack_table__free(s->stacks);
 	free(s);
 }
 
-struct snapshot *snapshot__new(struct stack_table *stacks, struct proc_table *procs)
+struct snapshot *snapshot__new(struct stack_table *stacks)
 {
 	struct snapshot *s = calloc(1, sizeof(*s));
 
-	if (!s)
-		return NULL;
-	s->stacks = stacks;
-	for (size_t i = 0; i < stack_table__len(stacks); i++) {
-		const struct stack *st = stack_table__at(stacks, i);
-		struct proc *p;
-
-		if (!u32map__find(&s->procs, st->pid) && (p = proc_table__find(procs, st->pid))) {
-			struct snap_proc *sp = snap_proc__new(p);
-
-			if (!sp || u32map__put(&s->procs, st->pid, sp)) {
-				snap_proc__free(sp);
-				goto err;
-			}
-		}
-		if (!u32map__find(&s->threads, st->tid)) {
-			struct thread *th = proc_table__thread(procs, st->pid, st->tid);
-			char *name = calloc(1, 16);
-
-			if (!name)
-				goto err;
-			if (th)
-				memcpy(name, th->comm, 16);
-			if (u32map__put(&s->threads, st->tid, name)) {
-				free(name);
-				goto err;
-			}
-		}
-	}
+	if (s)
+		s->stacks = stacks;
 	return s;
-err:
-	s->stacks = NULL;
-	snapshot__free(s);
-	return NULL;
 }
 
 /* ---- files ---- */
@@ -147,11 +76,28 @@ static void file_free(struct exporter *e)
 	free(fe);
 }
 
-/* Keeps file names to one path component: '/' and control characters become '_'. */
-static char *sanitize(const char *s)
-{
-	char *out = strdup(s);
+/*
+ * The longest service name a file name takes: "<20 chars of time>_" before,
+ * "_<pid, 10 digits at most, or global>.pb.gz" after, and the whole within
+ * NAME_MAX with the 12 bytes pprof__write_file's temporary name adds.
+ */
+#define FILE_SERVICE_MAX (NAME_MAX - 12 - 21 - 17)
 
+/* The service as one path component ('/' and control characters become
+ * '_'), cut to FILE_SERVICE_MAX bytes on a UTF-8 character boundary. */
+static char *file_service(const char *s)
+{
+	size_t len = strlen(s);
+	char *out;
+
+	if (len > FILE_SERVICE_MAX) {
+		len = FILE_SERVICE_MAX;
+		while (len && ((unsigned char)s[len] & 0xc0) == 0x80)
+			len--;
+		log_notice("the service name is %zu bytes: profile file names hold its first %zu",
+			   strlen(s), len);
+	}
+	out = strndup(s, len);
 	for (char *c = out; c && *c; c++) {
 		if (*c == '/' || (unsigned char)*c < 0x20)
 			*c = '_';
@@ -169,7 +115,7 @@ struct exporter *file_exporter__new(const char *dir, const char *service, int pi
 	fe->e.export = file_export;
 	fe->e.free = file_free;
 	fe->dir = strdup(dir);
-	fe->service = sanitize(service);
+	fe->service = file_service(service);
 	fe->pid = pid;
 	if (!fe->dir || !fe->service) {
 		file_free(&fe->e);
@@ -205,10 +151,8 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 	}
 	log_debug("profile %" PRIu64 ": %" PRIu64 " samples, %zu stacks, %" PRIu64 " lost", s->seq,
 		  item.samples, stack_table__len(s->stacks), s->lost);
-	if (!item.samples) {
+	if (!item.samples)
 		t->stats.empty++;
-		diag_no_samples(t->opts);
-	}
 	t->stats.samples += item.samples;
 	for (e = t->exporters; e; e = e->next) {
 		if (e->export(e, &item))

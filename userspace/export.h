@@ -3,8 +3,8 @@
  * Exporting profiles off the sampling path.
  *
  * At the end of each period the loop's thread takes a snapshot: the period's
- * stack table plus, for each process and thread in it, the names and
- * (reference-counted) mappings needed to name its frames. The snapshot goes
+ * stack table, whose stacks hold the process views (names and mappings) of
+ * when they were sampled. The snapshot goes
  * to the export thread, which symbolizes each unique address once, builds the
  * pprof and hands it to every exporter (files today, the Agent next). The
  * loop never waits for any of it.
@@ -18,25 +18,12 @@
 #include "options.h"
 #include "proc.h"
 #include "stack.h"
-#include "u32map.h"
 
 struct pprof;
 
-/* A process as the snapshot saw it. */
-struct snap_proc {
-	uint32_t pid, nspid;
-	char comm[16];
-	char exe[64];
-	char container_id[65];
-	struct mapping **maps; /* sorted, each holding a reference */
-	size_t nmaps;
-	struct jitmap *jit;
-};
-
+/* A period's stacks, each holding the view of the process that it was sampled in. */
 struct snapshot {
 	struct stack_table *stacks;
-	struct u32map procs;	   /* pid -> struct snap_proc */
-	struct u32map threads;	   /* tid -> char[16] thread name */
 	uint64_t start_ns, end_ns; /* CLOCK_REALTIME */
 	uint64_t lost;		   /* samples the source dropped in the period */
 	uint64_t seq;		   /* 0, 1, 2... within a run */
@@ -46,7 +33,7 @@ struct snapshot {
 };
 
 /* Takes the period's stacks (the snapshot owns them from now on). NULL on OOM. */
-struct snapshot *snapshot__new(struct stack_table *stacks, struct proc_table *procs);
+struct snapshot *snapshot__new(struct stack_table *stacks);
 void snapshot__free(struct snapshot *s);
 
 /* A built profile, as exporters see it. */

@@ -14,6 +14,9 @@
 #include "sym.h"
 #include "u32map.h"
 
+/* Bytes held by live process views, all tables together. */
+static size_t view_bytes;
+
 struct proc_table {
 	struct u32map procs;   /* pid -> struct proc */
 	struct u32map threads; /* tid -> struct thread */
@@ -53,6 +56,36 @@ void jitmap__put(struct jitmap *j)
 		perfmap__free(j->map);
 		free(j);
 	}
+}
+
+struct proc_view *proc_view__get(struct proc_view *v)
+{
+	if (v)
+		__atomic_add_fetch(&v->refs, 1, __ATOMIC_RELAXED);
+	return v;
+}
+
+void proc_view__put(struct proc_view *v)
+{
+	if (!v || __atomic_sub_fetch(&v->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	for (size_t i = 0; i < v->nmaps; i++)
+		mapping__put(v->maps[i]);
+	jitmap__put(v->jit);
+	__atomic_sub_fetch(&view_bytes, sizeof(*v) + v->nmaps * sizeof(v->maps[0]),
+			   __ATOMIC_RELAXED);
+	free(v);
+}
+
+struct mapping *proc_view__find_mapping(const struct proc_view *v, uint64_t addr)
+{
+	return mappings_find(v->maps, v->nmaps, addr);
+}
+
+/* p changed: the samples taken from now on need a new view. */
+static void proc__changed(struct proc *p)
+{
+	p->view_old = true;
 }
 
 static struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t dev,
@@ -121,6 +154,7 @@ static void proc__free(struct proc *p)
 		mapping__put(p->maps[i]);
 	free(p->maps);
 	jitmap__put(p->jit);
+	proc_view__put(p->view);
 	free(p);
 }
 
@@ -256,6 +290,7 @@ static void proc__backfill(struct proc_table *t, struct proc *p)
 		proc_table__mmap(t, p->pid, start, end - start, pgoff, dev, ino, mpath);
 	}
 	fclose(f);
+	proc__changed(p);
 	log_debug("pid %u (%s): backfilled %zu executable mappings from /proc", p->pid, p->comm,
 		  p->nmaps);
 }
@@ -443,6 +478,7 @@ void proc_table__mmap(struct proc_table *t, uint32_t pid, uint64_t start, uint64
 		free(m);
 		return;
 	}
+	proc__changed(p);
 	if (p->exec_pending && mapping__is_file(m)) {
 		set_exe(p, path);
 		p->exec_pending = false;
@@ -460,8 +496,10 @@ void proc_table__comm(struct proc_table *t, uint32_t pid, uint32_t tid, const ch
 		snprintf(th->comm, sizeof(th->comm), "%s", comm);
 	if (!p)
 		return;
-	if (tid == pid || exec)
+	if (tid == pid || exec) {
 		snprintf(p->comm, sizeof(p->comm), "%s", comm);
+		proc__changed(p);
+	}
 	if (exec) {
 		/* A new program: the old address space is gone. */
 		for (size_t i = 0; i < p->nmaps; i++)
@@ -496,7 +534,10 @@ void proc_table__fork(struct proc_table *t, uint32_t pid, uint32_t ppid, uint32_
 			free(th);
 		return;
 	}
-	parent = proc_table__find(t, ppid);
+	/* A child of a process not seen yet starts as an image of it: read the
+	 * parent now, while it lives (the child may be gone before its first
+	 * sample is read). */
+	parent = ppid ? proc_table__get(t, ppid, true) : NULL;
 	child = proc_table__find(t, pid);
 	if (child && child->exited) {
 		/* A reused pid: forget the old process. */
@@ -524,6 +565,7 @@ void proc_table__fork(struct proc_table *t, uint32_t pid, uint32_t ppid, uint32_
 			child->nmaps = parent->nmaps;
 		}
 	}
+	proc__changed(child);
 	child->backfilled = child->backfilled || parent != NULL;
 	th = calloc(1, sizeof(*th));
 	if (th) {
@@ -574,6 +616,36 @@ void proc_table__collect(struct proc_table *t)
 	}
 }
 
+struct proc_view *proc_table__view(struct proc_table *t, struct proc *p)
+{
+	size_t size = sizeof(*p->view) + p->nmaps * sizeof(p->view->maps[0]);
+	struct proc_view *v;
+
+	if (p->view && !p->view_old)
+		return p->view;
+	if (__atomic_load_n(&view_bytes, __ATOMIC_RELAXED) + size > PROC_VIEW_BYTES ||
+	    !(v = malloc(size))) {
+		t->stats.views_stale++;
+		return p->view;
+	}
+	v->refs = 1;
+	v->pid = p->pid;
+	v->nspid = p->nspid;
+	memcpy(v->comm, p->comm, sizeof(v->comm));
+	memcpy(v->exe, p->exe, sizeof(v->exe));
+	memcpy(v->container_id, p->container_id, sizeof(v->container_id));
+	v->jit = jitmap__get(p->jit);
+	v->nmaps = p->nmaps;
+	for (size_t i = 0; i < p->nmaps; i++)
+		v->maps[i] = mapping__get(p->maps[i]);
+	__atomic_add_fetch(&view_bytes, size, __ATOMIC_RELAXED);
+	t->stats.views++;
+	proc_view__put(p->view);
+	p->view = v;
+	p->view_old = false;
+	return v;
+}
+
 void proc__refresh_jit(struct proc *p, uint64_t now_ns)
 {
 	char path[128];
@@ -597,6 +669,7 @@ void proc__refresh_jit(struct proc *p, uint64_t now_ns)
 	j->map = map;
 	jitmap__put(p->jit);
 	p->jit = j;
+	proc__changed(p);
 	log_debug("pid %u: loaded JIT map %s", p->pid, path);
 }
 

@@ -31,12 +31,35 @@ struct jitmap {
 	struct perfmap *map;
 };
 
+/*
+ * A process as it was at one moment: the names and mappings that the samples
+ * taken then are named with, however the process changes (exec, new
+ * mappings, a new name) or ends before its profile is built. Immutable and
+ * reference-counted: the process holds its current view, each stack of the
+ * period holds the view of when it was sampled, and the export thread drops
+ * them with the profile.
+ */
+struct proc_view {
+	int refs; /* atomic */
+	uint32_t pid, nspid;
+	char comm[16];
+	char exe[64];
+	char container_id[65];
+	struct jitmap *jit;
+	size_t nmaps;
+	struct mapping *maps[]; /* sorted by start, each holding a reference */
+};
+
 struct mapping *mapping__get(struct mapping *m);
 void mapping__put(struct mapping *m);
 /* True for a mapping backed by a file that can be opened (not [vdso], anon...). */
 bool mapping__is_file(const struct mapping *m);
 struct jitmap *jitmap__get(struct jitmap *j);
 void jitmap__put(struct jitmap *j);
+struct proc_view *proc_view__get(struct proc_view *v);
+void proc_view__put(struct proc_view *v);
+/* The mapping of v holding addr, or NULL. */
+struct mapping *proc_view__find_mapping(const struct proc_view *v, uint64_t addr);
 
 struct proc {
 	uint32_t pid;
@@ -51,6 +74,8 @@ struct proc {
 	struct mapping **maps;	 /* sorted by start, not overlapping */
 	size_t nmaps, maps_cap;
 	struct jitmap *jit;
+	struct proc_view *view; /* the last one made, or NULL */
+	bool view_old;		/* p changed since view was made */
 };
 
 struct thread {
@@ -67,6 +92,8 @@ struct proc_stats {
 	uint64_t dropped_pids; /* processes not tracked because of maximum_pids */
 	uint64_t backfills;
 	uint64_t mmaps;
+	uint64_t views;	      /* process views made */
+	uint64_t views_stale; /* not made: over the memory bound, the last one served */
 };
 
 /* max_procs bounds live processes (global mode's --maximum_pids). */
@@ -101,6 +128,18 @@ struct mapping *mappings_find(struct mapping *const *maps, size_t n, uint64_t ad
 
 /* The mapping of p holding addr, or NULL. */
 struct mapping *proc__find_mapping(const struct proc *p, uint64_t addr);
+
+/*
+ * The view of p as it is now, for a sample taken now: made anew only when p
+ * changed since the last call. Borrowed: take a reference to keep it. NULL
+ * when out of memory with no earlier view; over PROC_VIEW_BYTES (or out of
+ * memory), the last view made.
+ */
+struct proc_view *proc_table__view(struct proc_table *t, struct proc *p);
+
+/* Views alive at once, in bytes, are bounded: past this a changed process
+ * keeps being served its last view (counted in views_stale). */
+#define PROC_VIEW_BYTES (256u << 20)
 
 /* Loads /proc/<pid>/root/tmp/perf-<nspid>.map if it changed since the last look;
  * rate-limited to once a second per process. */

@@ -136,7 +136,7 @@ static uint64_t synthetic_location(struct builder *b, const char *name)
 
 /* The file as the process sees it (through its root, for other mount
  * namespaces), else the host's file of that name once the process is gone. */
-static struct sym_elf *open_elf(struct builder *b, const struct snap_proc *p,
+static struct sym_elf *open_elf(struct builder *b, const struct proc_view *p,
 				const struct mapping *m)
 {
 	char path[4096 + 32];
@@ -160,7 +160,7 @@ static struct sym_elf *open_elf(struct builder *b, const struct snap_proc *p,
  * is opened then, once per mapping and profile (not per location), and
  * returned through elf (NULL when unreadable or not a file).
  */
-static uint64_t pprof_mapping_of(struct builder *b, const struct snap_proc *p,
+static uint64_t pprof_mapping_of(struct builder *b, const struct proc_view *p,
 				 const struct mapping *m, struct sym_elf **elf)
 {
 	uint64_t *id = idmap__slot(&b->maps, m, 0);
@@ -193,7 +193,7 @@ static uint64_t pprof_mapping_of(struct builder *b, const struct snap_proc *p,
 	return *id;
 }
 
-static uint64_t user_location(struct builder *b, const struct snap_proc *p, uint64_t ip, bool leaf)
+static uint64_t user_location(struct builder *b, const struct proc_view *p, uint64_t ip, bool leaf)
 {
 	uint64_t look = leaf ? ip : ip - 1, *id, fn = 0, mid = 0;
 	const struct mapping *m = NULL;
@@ -201,7 +201,7 @@ static uint64_t user_location(struct builder *b, const struct snap_proc *p, uint
 	struct sym_info info;
 
 	if (p)
-		m = mappings_find(p->maps, p->nmaps, look);
+		m = proc_view__find_mapping(p, look);
 	id = idmap__slot(&b->locs, m ? (const void *)m : (const void *)p, ip);
 	if (!id)
 		return 0;
@@ -269,7 +269,7 @@ static uint64_t kernel_location(struct builder *b, uint64_t ip, bool leaf)
 static void add_main_mapping(struct builder *b)
 {
 	const struct stack *st = stack_table__at(b->snap->stacks, 0);
-	const struct snap_proc *p = st ? u32map__find(&b->snap->procs, st->pid) : NULL;
+	const struct proc_view *p = st ? st->view : NULL;
 
 	for (size_t i = 0; p && p->exe[0] && i < p->nmaps; i++) {
 		const struct mapping *m = p->maps[i];
@@ -284,8 +284,9 @@ static void add_main_mapping(struct builder *b)
 
 static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
 {
-	const struct snap_proc *p = u32map__find(&b->snap->procs, st->pid);
-	const char *tname = u32map__find(&b->snap->threads, st->tid);
+	const struct proc_view *p = st->view;
+	const char *tname = st->thread_name;
+	char root[32];
 	struct pprof_label labels[5];
 	size_t n = 0, nl = 0;
 	int64_t values[2];
@@ -296,10 +297,15 @@ static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
 		locs[n++] = user_location(b, p, st->ips[st->nr_kernel + i], i == 0);
 	if (st->flags & (HRPROF_F_USER_TRUNCATED | HRPROF_F_KERNEL_TRUNCATED))
 		locs[n++] = synthetic_location(b, "[truncated]");
-	if (p)
+	if (p && (p->exe[0] || p->comm[0])) {
 		locs[n++] = synthetic_location(b, p->exe[0] ? p->exe : p->comm);
-	else
-		locs[n++] = synthetic_location(b, "[untracked process]");
+	} else if (p) {
+		snprintf(root, sizeof(root), "[pid %u]", st->pid);
+		locs[n++] = synthetic_location(b, root);
+	} else {
+		locs[n++] = synthetic_location(b, st->pid == UINT32_MAX ? "[exiting task]"
+									: "[untracked process]");
+	}
 	for (size_t i = 0; i < n; i++) {
 		if (!locs[i])
 			return -ENOMEM;
@@ -307,9 +313,11 @@ static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
 
 	values[0] = b->cycles ? (int64_t)st->count * b->period_ns : (int64_t)st->weight;
 	values[1] = (int64_t)st->count;
-	labels[nl++] = (struct pprof_label){.key = "process_id", .num = st->pid};
-	labels[nl++] = (struct pprof_label){.key = "thread id", .num = st->tid};
-	if (tname && tname[0])
+	if (st->pid != UINT32_MAX) {
+		labels[nl++] = (struct pprof_label){.key = "process_id", .num = st->pid};
+		labels[nl++] = (struct pprof_label){.key = "thread id", .num = st->tid};
+	}
+	if (tname[0])
 		labels[nl++] = (struct pprof_label){.key = "thread_name", .str = tname};
 	if (p && p->comm[0])
 		labels[nl++] = (struct pprof_label){.key = "process_name", .str = p->comm};

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -47,6 +48,8 @@ struct session {
 	uint64_t dropped_stacks;
 	pid_t child;
 	int child_status;
+	int64_t child_cpu_ns; /* the command's CPU time and its children's, once reaped */
+	int exec_fd;	      /* reads the command's exec errno; EOF: it ran */
 	bool child_exited;
 	bool stopping;
 	bool forwarded; /* a signal was passed to the command */
@@ -64,26 +67,36 @@ static uint64_t clock_ns(clockid_t clk)
 
 /* ---- sample source callbacks ---- */
 
+/*
+ * A sample is named as its process and thread were when it was taken: it
+ * holds the process's view of that moment and the thread's name then.
+ * Samples of tasks already unhashed by exit carry no pid (perf gives -1).
+ */
 static void on_sample(void *ctx, const struct hrprof_record *r)
 {
 	struct session *s = ctx;
 	const uint64_t *kips = (const uint64_t *)r->ips;
 	const uint64_t *uips = kips + r->nr_kernel;
+	struct stack_owner who = {.pid = r->tgid, .tid = r->tid};
 	struct proc *p = NULL;
 	int err;
 
-	if (r->tgid)
+	if (r->tgid && r->tgid != UINT32_MAX)
 		p = proc_table__get(s->procs, r->tgid, true);
 	if (p) {
 		struct mapping *m = r->nr_user ? proc__find_mapping(p, uips[0]) : NULL;
+		struct thread *th;
 
 		if (r->nr_user && (!m || !mapping__is_file(m)))
 			proc__refresh_jit(p, r->time_ns);
-		proc_table__thread(s->procs, r->tgid, r->tid);
+		th = proc_table__thread(s->procs, r->tgid, r->tid);
+		if (th)
+			memcpy(who.thread_name, th->comm, strnlen(th->comm, sizeof(th->comm) - 1));
+		who.view = proc_table__view(s->procs, p);
 	}
 	err = stack_table__add(s->next_stacks && r->time_ns > s->cut ? s->next_stacks : s->stacks,
-			       r->tgid, r->tid, r->flags, kips, r->nr_kernel, p ? uips : NULL,
-			       p ? r->nr_user : 0, r->period);
+			       &who, r->flags, kips, r->nr_kernel, who.view ? uips : NULL,
+			       who.view ? r->nr_user : 0, r->period);
 	if (err)
 		s->dropped_stacks++;
 }
@@ -139,7 +152,14 @@ static void session_rotate(struct session *s, bool final)
 	s->cut = cut;
 	s->ops->drain(s->backend);
 	s->next_stacks = NULL;
-	snap = snapshot__new(s->stacks, s->procs);
+	if (final && !stack_table__samples(s->stacks) && !s->lost) {
+		/* The part of a period after the target ended: nothing to say. */
+		log_debug("last period empty: no profile");
+		stack_table__free(s->stacks);
+		s->stacks = NULL;
+		return;
+	}
+	snap = snapshot__new(s->stacks);
 	if (!snap) {
 		log_error("out of memory: profile %" PRIu64 " dropped", s->seq);
 		stack_table__free(s->stacks);
@@ -222,11 +242,15 @@ static void reap_child(struct session *s)
 	int status;
 	pid_t r;
 
-	while ((r = waitpid(-1, &status, WNOHANG)) > 0) {
+	struct rusage ru;
+
+	while ((r = wait4(-1, &status, WNOHANG, &ru)) > 0) {
 		if (r != s->child)
 			continue;
 		s->child_exited = true;
 		s->child_status = status;
+		s->child_cpu_ns = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ll +
+				  (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ll;
 		if (WIFEXITED(status))
 			s->exit_code = WEXITSTATUS(status);
 		else if (WIFSIGNALED(status))
@@ -282,38 +306,66 @@ static int block_signals(sigset_t *set, sigset_t *old)
 /*
  * Forks the command, held before exec until go_fd is written (or closed):
  * the events are opened on its pid first, so nothing of its start is missed
- * and it keeps its pid through exec.
+ * and it keeps its pid through exec. exec_fd reads EOF once the command runs,
+ * or the errno of its exec.
  */
-static pid_t spawn_held(char **argv, const sigset_t *oldmask, int *go_fd)
+static pid_t spawn_held(char **argv, const sigset_t *oldmask, int *go_fd, int *exec_fd)
 {
-	int fds[2];
+	int fds[2], efds[2];
 	pid_t pid;
 
 	if (pipe2(fds, O_CLOEXEC))
 		return -errno;
-	pid = fork();
-	if (pid < 0) {
+	if (pipe2(efds, O_CLOEXEC)) {
 		int err = -errno;
 
 		close(fds[0]);
 		close(fds[1]);
 		return err;
 	}
+	pid = fork();
+	if (pid < 0) {
+		int err = -errno;
+
+		close(fds[0]);
+		close(fds[1]);
+		close(efds[0]);
+		close(efds[1]);
+		return err;
+	}
 	if (pid == 0) {
 		char go;
+		int err;
 
 		close(fds[1]);
+		close(efds[0]);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127); /* hrprof went away before letting us run */
 		close(fds[0]);
 		execvp(argv[0], argv);
-		fprintf(stderr, "hrprof: cannot run '%s': %s\n", argv[0], strerror(errno));
-		_exit(errno == ENOENT ? 127 : 126);
+		err = errno;
+		if (write(efds[1], &err, sizeof(err)) < 0)
+			err = errno;
+		fprintf(stderr, "hrprof: cannot run '%s': %s\n", argv[0], strerror(err));
+		_exit(err == ENOENT ? 127 : 126);
 	}
 	close(fds[0]);
+	close(efds[1]);
 	*go_fd = fds[1];
+	*exec_fd = efds[0];
 	return pid;
+}
+
+/* True unless the command's exec failed (or it was never let go). */
+static bool command_ran(struct session *s)
+{
+	int err;
+
+	struct pollfd pfd = {.fd = s->exec_fd, .events = POLLIN};
+
+	return s->exec_fd >= 0 && poll(&pfd, 1, 1000) == 1 &&
+	       read(s->exec_fd, &err, sizeof(err)) == 0;
 }
 
 static struct exporter *make_exporters(const struct options *opts, int pid)
@@ -379,6 +431,8 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 			    .export_fd = -1,
 			    .tick_fd = -1,
 			    .pidfd = -1,
+			    .exec_fd = -1,
+			    .child_cpu_ns = -1,
 			    .child = -1};
 	struct backend_events ev = {
 	    .ctx = &s,
@@ -422,7 +476,7 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 
 	target = opts->mode == TARGET_PID ? opts->pid : -1;
 	if (opts->mode == TARGET_WRAP) {
-		s.child = spawn_held(opts->command, &oldmask, &go_fd);
+		s.child = spawn_held(opts->command, &oldmask, &go_fd, &s.exec_fd);
 		if (s.child < 0) {
 			err = s.child;
 			log_error("cannot start '%s': %s", opts->command[0], strerror(-err));
@@ -503,6 +557,9 @@ out:
 	export_thread__finish(s.exporter, &es);
 	if (s.exporter)
 		session_report(&s, &es);
+	if (s.exporter && s.backend && !es.samples && !s.lost_total)
+		diag_no_samples(opts, opts->mode == TARGET_WRAP ? s.child_cpu_ns : -1,
+				opts->mode != TARGET_WRAP || command_ran(&s));
 	ops->free(s.backend);
 	loop__free(s.loop);
 	proc_table__free(s.procs);
@@ -515,6 +572,8 @@ out:
 		close(s.tick_fd);
 	if (s.pidfd >= 0)
 		close(s.pidfd);
+	if (s.exec_fd >= 0)
+		close(s.exec_fd);
 	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	if (err && !(opts->mode == TARGET_WRAP && s.child_exited))
 		return 1;

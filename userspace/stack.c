@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proc.h"
 #include "stack.h"
 
 #define ARENA_CHUNK (1u << 20)
@@ -47,6 +48,8 @@ void stack_table__free(struct stack_table *t)
 
 	if (!t)
 		return;
+	for (size_t i = 0; i < t->len; i++)
+		proc_view__put(t->order[i]->view);
 	for (c = t->chunks; c; c = next) {
 		next = c->next;
 		free(c);
@@ -62,11 +65,15 @@ static uint64_t mix(uint64_t h, uint64_t v)
 	return h * 0xff51afd7ed558ccdull;
 }
 
-static uint64_t stack_hash(uint32_t pid, uint32_t tid, uint32_t flags, const uint64_t *kips,
+static uint64_t stack_hash(const struct stack_owner *who, uint32_t flags, const uint64_t *kips,
 			   uint16_t nk, const uint64_t *uips, uint16_t nu)
 {
-	uint64_t h =
-	    mix(((uint64_t)pid << 32) | tid, ((uint64_t)flags << 32) | (uint64_t)nk << 16 | nu);
+	uint64_t h = mix(((uint64_t)who->pid << 32) | who->tid,
+			 ((uint64_t)flags << 32) | (uint64_t)nk << 16 | nu);
+	uint64_t name[2];
+
+	memcpy(name, who->thread_name, sizeof(name));
+	h = mix(mix(h, (uint64_t)(uintptr_t)who->view), name[0] ^ name[1] * 31);
 
 	for (uint16_t i = 0; i < nk; i++)
 		h = mix(h, kips[i]);
@@ -75,12 +82,13 @@ static uint64_t stack_hash(uint32_t pid, uint32_t tid, uint32_t flags, const uin
 	return h ^ (h >> 31);
 }
 
-static bool stack_equal(const struct stack *s, uint64_t hash, uint32_t pid, uint32_t tid,
+static bool stack_equal(const struct stack *s, uint64_t hash, const struct stack_owner *who,
 			uint32_t flags, const uint64_t *kips, uint16_t nk, const uint64_t *uips,
 			uint16_t nu)
 {
-	return s->hash == hash && s->pid == pid && s->tid == tid && s->flags == flags &&
-	       s->nr_kernel == nk && s->nr_user == nu &&
+	return s->hash == hash && s->pid == who->pid && s->tid == who->tid &&
+	       s->view == who->view && !memcmp(s->thread_name, who->thread_name, 16) &&
+	       s->flags == flags && s->nr_kernel == nk && s->nr_user == nu &&
 	       (!nk || !memcmp(s->ips, kips, nk * sizeof(*kips))) &&
 	       (!nu || !memcmp(s->ips + nk, uips, nu * sizeof(*uips)));
 }
@@ -127,16 +135,16 @@ static int stack_table__grow(struct stack_table *t)
 	return 0;
 }
 
-int stack_table__add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t flags,
+int stack_table__add(struct stack_table *t, const struct stack_owner *who, uint32_t flags,
 		     const uint64_t *kips, uint16_t nr_kernel, const uint64_t *uips,
 		     uint16_t nr_user, uint64_t weight)
 {
-	uint64_t h = stack_hash(pid, tid, flags, kips, nr_kernel, uips, nr_user);
+	uint64_t h = stack_hash(who, flags, kips, nr_kernel, uips, nr_user);
 	struct stack **slot = &t->buckets[h & (t->nbuckets - 1)];
 	struct stack *s;
 
 	for (s = *slot; s; s = s->next) {
-		if (stack_equal(s, h, pid, tid, flags, kips, nr_kernel, uips, nr_user)) {
+		if (stack_equal(s, h, who, flags, kips, nr_kernel, uips, nr_user)) {
 			s->count++;
 			s->weight += weight;
 			t->samples++;
@@ -158,11 +166,13 @@ int stack_table__add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t
 	*s = (struct stack){.hash = h,
 			    .count = 1,
 			    .weight = weight,
-			    .pid = pid,
-			    .tid = tid,
+			    .view = proc_view__get(who->view),
+			    .pid = who->pid,
+			    .tid = who->tid,
 			    .flags = flags,
 			    .nr_kernel = nr_kernel,
 			    .nr_user = nr_user};
+	memcpy(s->thread_name, who->thread_name, sizeof(s->thread_name));
 	if (nr_kernel)
 		memcpy(s->ips, kips, nr_kernel * sizeof(*kips));
 	if (nr_user)

@@ -4,8 +4,9 @@
  * overlap (pieces left on either side with the right file offsets), lookups at
  * the boundaries, comm and exec, fork (process and thread, and a fork record
  * that arrives after the child's own exec), exit and collection, the
- * maximum_pids cap, backfill of this very process from /proc, and mapping
- * references outliving the table (run under ASan to prove it).
+ * maximum_pids cap, backfill of this very process from /proc, mapping
+ * references outliving the table (run under ASan to prove it), and process
+ * views made once per change and unchanged after it.
  *
  * Made-up pids are above the kernel's largest pid_max (4194304), so that no
  * /proc/<pid>/ exists for them.
@@ -529,10 +530,21 @@ static void test_fork(void)
 	proc_table__stats(t, &st);
 	CHECKF(st.procs == 4, "procs %" PRIu64 ", want 4 (a thread is not a process)", st.procs);
 
-	/* A fork whose parent is unknown: an empty child. */
+	/* A fork whose parent is unknown and gone: an empty child (and the
+	 * parent, read from /proc in vain, tracked as it is). */
 	proc_table__fork(t, parentless, orphan, parentless);
 	cp = proc_table__find(t, parentless);
 	CHECKF(cp && cp->nmaps == 0 && !cp->comm[0], "parentless child");
+	/* A fork whose parent is unknown but alive (this test): the parent
+	 * is read from /proc while it lives, and the child starts as its image. */
+	proc_table__fork(t, parentless + 1, (uint32_t)getpid(), parentless + 1);
+	cp = proc_table__find(t, parentless + 1);
+	pp = proc_table__find(t, (uint32_t)getpid());
+	CHECKF(pp && pp->nmaps > 0 && !strcmp(pp->comm, "test_proc"), "live parent: %zu maps, '%s'",
+	       pp ? pp->nmaps : 0, pp ? pp->comm : "none");
+	CHECKF(cp && pp && cp->nmaps == pp->nmaps && !strcmp(cp->comm, "test_proc"),
+	       "child of a live unknown parent: %zu maps, '%s'", cp ? cp->nmaps : 0,
+	       cp ? cp->comm : "none");
 
 	/* A pid reused after exit: the old process is forgotten. */
 	proc_table__exit(t, child, child);
@@ -545,7 +557,7 @@ static void test_fork(void)
 			   {0x7f0000, 0x800000, 0x1000, "/lib/libc.so.6"});
 	}
 	proc_table__stats(t, &st);
-	CHECKF(st.procs == 5, "procs %" PRIu64 ", want 5", st.procs);
+	CHECKF(st.procs == 8, "procs %" PRIu64 ", want 8", st.procs);
 	proc_table__free(t);
 }
 
@@ -821,6 +833,68 @@ static void test_refs(void)
 	}
 }
 
+/* ---- views ---- */
+
+/* A view is made once per change of its process, and stays as it was made
+ * (names, mappings) through exec, new mappings, renames and the process's
+ * end, for as long as a sample holds it. */
+static void test_views(void)
+{
+	struct proc_table *t = proc_table__new(10);
+	uint32_t pid = FAKE + 400;
+	struct proc_view *v1, *v2, *v3;
+	struct proc_stats st;
+	struct proc *p;
+
+	proc_table__comm(t, pid, pid, "before", false);
+	proc_table__mmap(t, pid, 0x400000, 0x10000, 0, 1, 2, "/usr/bin/before");
+	p = proc_table__find(t, pid);
+	CHECK(p);
+	if (!p) {
+		proc_table__free(t);
+		return;
+	}
+	v1 = proc_view__get(proc_table__view(t, p));
+	CHECK(v1 && proc_table__view(t, p) == v1); /* unchanged: the same view */
+	/* A thread's name is not the process's: still the same view. */
+	proc_table__comm(t, pid, pid + 1, "worker", false);
+	CHECK(proc_table__view(t, p) == v1);
+
+	proc_table__mmap(t, pid, 0x7f0000, 0x1000, 0, 1, 3, "/usr/lib/libx.so");
+	v2 = proc_view__get(proc_table__view(t, p));
+	CHECK(v2 && v2 != v1 && v2->nmaps == 2);
+
+	/* exec: a new name, new mappings; the old views keep the old ones. */
+	proc_table__comm(t, pid, pid, "after", true);
+	proc_table__mmap(t, pid, 0x500000, 0x10000, 0, 1, 4, "/usr/bin/after");
+	v3 = proc_view__get(proc_table__view(t, p));
+	CHECK(v3 && v3 != v2 && !strcmp(v3->comm, "after") && !strcmp(v3->exe, "after"));
+	CHECK(v3 && v3->nmaps == 1 && proc_view__find_mapping(v3, 0x500000) &&
+	      !proc_view__find_mapping(v3, 0x400000));
+	proc_table__exit(t, pid, pid);
+	proc_table__collect(t);
+	proc_table__stats(t, &st);
+	proc_table__free(t);
+
+	CHECKF(v1 && !strcmp(v1->comm, "before") && !strcmp(v1->exe, "before") && v1->nmaps == 1 &&
+		   v1->pid == pid,
+	       "first view changed: '%s' '%s' %zu maps", v1 ? v1->comm : "", v1 ? v1->exe : "",
+	       v1 ? v1->nmaps : 0);
+	CHECK(v1 && proc_view__find_mapping(v1, 0x400000) &&
+	      !strcmp(proc_view__find_mapping(v1, 0x400000)->path, "/usr/bin/before"));
+	CHECK(v2 && !strcmp(v2->comm, "before") && proc_view__find_mapping(v2, 0x7f0000));
+	CHECKF(v1 && v2 && v3 && v1->refs == 1 && v2->refs == 1 && v3->refs == 1,
+	       "refs %d %d %d: only ours left", v1 ? v1->refs : 0, v2 ? v2->refs : 0,
+	       v3 ? v3->refs : 0);
+	CHECKF(st.views == 3 && st.views_stale == 0, "views %" PRIu64 " stale %" PRIu64, st.views,
+	       st.views_stale);
+	proc_view__put(v1);
+	proc_view__put(v2);
+	proc_view__put(v3);
+	proc_view__put(NULL);
+	CHECK(proc_view__get(NULL) == NULL);
+}
+
 int main(void)
 {
 	test_maps_parse_line();
@@ -833,5 +907,6 @@ int main(void)
 	test_max_procs();
 	test_backfill();
 	test_refs();
+	test_views();
 	return check_exit("test_proc");
 }

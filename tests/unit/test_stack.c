@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The stack table: identical stacks counted once with their weights summed;
- * thread, pid, flags, an ip or the kernel/user split telling stacks apart;
+ * thread, pid, flags, an ip or the kernel/user split telling stacks apart,
+ * and the process view and thread name (held by reference);
  * 100k random samples, the table growing, against a reference count;
  * stack_table__at in first-seen order; stacks without frames (given as NULL,
  * as the session does for an untracked process) and the largest stack the
@@ -20,7 +21,18 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "proc.h"
 #include "stack.h"
+
+/* A sample of an untracked process (no view), thread name "". */
+static int add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t flags,
+	       const uint64_t *kips, uint16_t nk, const uint64_t *uips, uint16_t nu,
+	       uint64_t weight)
+{
+	struct stack_owner who = {.pid = pid, .tid = tid};
+
+	return stack_table__add(t, &who, flags, kips, nk, uips, nu, weight);
+}
 
 static bool stack_is(const struct stack *s, uint32_t pid, uint32_t tid, uint32_t flags,
 		     const uint64_t *kips, uint16_t nk, const uint64_t *uips, uint16_t nu)
@@ -54,9 +66,9 @@ static void test_aggregate(void)
 	CHECK(stack_table__at(t, 0) == NULL);
 	CHECK(stack_table__bytes(t) > 0);
 
-	CHECK(!stack_table__add(t, 10, 11, 0, k, 2, u, 3, 100));
-	CHECK(!stack_table__add(t, 10, 11, 0, k, 2, u, 3, 200));
-	CHECK(!stack_table__add(t, 10, 11, 0, k, 2, u, 3, 300));
+	CHECK(!add(t, 10, 11, 0, k, 2, u, 3, 100));
+	CHECK(!add(t, 10, 11, 0, k, 2, u, 3, 200));
+	CHECK(!add(t, 10, 11, 0, k, 2, u, 3, 300));
 	CHECKF(stack_table__len(t) == 1, "len %zu, want 1", stack_table__len(t));
 	CHECKF(stack_table__samples(t) == 3, "samples %" PRIu64, stack_table__samples(t));
 	s = stack_table__at(t, 0);
@@ -65,14 +77,14 @@ static void test_aggregate(void)
 	       s ? s->count : 0, s ? s->weight : 0);
 
 	/* Each of these differs in one thing: a new stack each. */
-	CHECK(!stack_table__add(t, 10, 12, 0, k, 2, u, 3, 1));	     /* tid */
-	CHECK(!stack_table__add(t, 13, 11, 0, k, 2, u, 3, 1));	     /* pid */
-	CHECK(!stack_table__add(t, 10, 11, 1, k, 2, u, 3, 1));	     /* flags */
-	CHECK(!stack_table__add(t, 10, 11, 0, k, 2, u_other, 3, 1)); /* one ip */
-	CHECK(!stack_table__add(t, 10, 11, 0, k1, 1, u1, 4, 1));     /* same ips, other split */
-	CHECK(!stack_table__add(t, 10, 11, 0, k, 2, u, 2, 1));	     /* one frame fewer */
-	CHECK(!stack_table__add(t, 10, 11, 0, k, 0, u, 3, 1));	     /* no kernel frames */
-	CHECK(!stack_table__add(t, 10, 11, 0, k, 2, u, 0, 1));	     /* no user frames */
+	CHECK(!add(t, 10, 12, 0, k, 2, u, 3, 1));	/* tid */
+	CHECK(!add(t, 13, 11, 0, k, 2, u, 3, 1));	/* pid */
+	CHECK(!add(t, 10, 11, 1, k, 2, u, 3, 1));	/* flags */
+	CHECK(!add(t, 10, 11, 0, k, 2, u_other, 3, 1)); /* one ip */
+	CHECK(!add(t, 10, 11, 0, k1, 1, u1, 4, 1));	/* same ips, other split */
+	CHECK(!add(t, 10, 11, 0, k, 2, u, 2, 1));	/* one frame fewer */
+	CHECK(!add(t, 10, 11, 0, k, 0, u, 3, 1));	/* no kernel frames */
+	CHECK(!add(t, 10, 11, 0, k, 2, u, 0, 1));	/* no user frames */
 	CHECKF(stack_table__len(t) == 9, "len %zu, want 9", stack_table__len(t));
 	CHECKF(stack_table__samples(t) == 11, "samples %" PRIu64, stack_table__samples(t));
 	CHECK(stack_is(stack_table__at(t, 1), 10, 12, 0, k, 2, u, 3));
@@ -91,21 +103,60 @@ static void test_aggregate(void)
 	CHECK(stack_table__at(t, 9) == NULL);
 
 	/* The split case again: still two stacks, each counted. */
-	CHECK(!stack_table__add(t, 10, 11, 0, k1, 1, u1, 4, 5));
+	CHECK(!add(t, 10, 11, 0, k1, 1, u1, 4, 5));
 	s = stack_table__at(t, 5);
 	CHECK(s && s->count == 2 && s->weight == 6);
 	s = stack_table__at(t, 0);
 	CHECK(s && s->count == 3);
 
 	/* Zero frames (pointers given, counts zero): one stack per thread. */
-	CHECK(!stack_table__add(t, 10, 11, 0, k, 0, u, 0, 7));
-	CHECK(!stack_table__add(t, 10, 11, 0, u, 0, k, 0, 8));
+	CHECK(!add(t, 10, 11, 0, k, 0, u, 0, 7));
+	CHECK(!add(t, 10, 11, 0, u, 0, k, 0, 8));
 	CHECKF(stack_table__len(t) == 10, "len %zu, want 10", stack_table__len(t));
 	s = stack_table__at(t, 9);
 	CHECKF(s && s->nr_kernel == 0 && s->nr_user == 0 && s->count == 2 && s->weight == 15,
 	       "zero-frame stack: count %" PRIu64, s ? s->count : 0);
 	stack_table__free(t);
 	stack_table__free(NULL);
+}
+
+/* The same frames of the same thread are another stack when the process
+ * view or the thread's name differs (an exec, a rename between samples);
+ * each stack holds its view until the table goes. */
+static void test_owner(void)
+{
+	struct stack_table *t = stack_table__new();
+	struct proc_view *v1 = calloc(1, sizeof(*v1)), *v2 = calloc(1, sizeof(*v2));
+	uint64_t u[] = {0x401000, 0x402000};
+	struct stack_owner who = {.pid = 5, .tid = 6, .thread_name = "worker"};
+	struct stack *s;
+
+	CHECK(t && v1 && v2);
+	if (!t || !v1 || !v2)
+		goto out;
+	v1->refs = v2->refs = 1;
+	who.view = v1;
+	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1));
+	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1));
+	who.view = v2;
+	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1));
+	memcpy(who.thread_name, "renamed\0\0\0\0\0\0\0\0", 16);
+	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1));
+	CHECKF(stack_table__len(t) == 3, "len %zu, want 3", stack_table__len(t));
+	s = stack_table__at(t, 0);
+	CHECK(s && s->view == v1 && s->count == 2 && !strcmp(s->thread_name, "worker"));
+	s = stack_table__at(t, 1);
+	CHECK(s && s->view == v2 && s->count == 1 && !strcmp(s->thread_name, "worker"));
+	s = stack_table__at(t, 2);
+	CHECK(s && s->view == v2 && !strcmp(s->thread_name, "renamed"));
+	CHECKF(v1->refs == 2 && v2->refs == 3, "refs %d %d, want 2 3", v1->refs, v2->refs);
+	stack_table__free(t);
+	t = NULL;
+	CHECKF(v1->refs == 1 && v2->refs == 1, "refs after free %d %d", v1->refs, v2->refs);
+out:
+	stack_table__free(t);
+	free(v1);
+	free(v2);
 }
 
 /* The content of random stack number k: stacks 2j and 2j+1 have the same
@@ -161,8 +212,7 @@ static void test_random(void)
 			k %= 500;
 		w = 1 + ((seed >> 40) % 1000);
 		gen_stack(k, &g);
-		if (stack_table__add(t, g.pid, g.tid, g.flags, g.ips, g.nk, g.ips + g.nk, g.nu,
-				     w)) {
+		if (add(t, g.pid, g.tid, g.flags, g.ips, g.nk, g.ips + g.nk, g.nu, w)) {
 			CHECKF(0, "add %d failed", i);
 			break;
 		}
@@ -217,10 +267,10 @@ static int case_null_frames(void)
 
 	/* What the session passes for a process it does not track: no user
 	 * frames, uips NULL. Then no frames at all, both NULL. */
-	bad |= stack_table__add(t, 0, 0, 0, k, 1, NULL, 0, 10) != 0;
-	bad |= stack_table__add(t, 0, 0, 0, k, 1, NULL, 0, 10) != 0;
-	bad |= stack_table__add(t, 7, 7, 0, NULL, 0, NULL, 0, 1) != 0;
-	bad |= stack_table__add(t, 7, 7, 0, NULL, 0, NULL, 0, 1) != 0;
+	bad |= add(t, 0, 0, 0, k, 1, NULL, 0, 10) != 0;
+	bad |= add(t, 0, 0, 0, k, 1, NULL, 0, 10) != 0;
+	bad |= add(t, 7, 7, 0, NULL, 0, NULL, 0, 1) != 0;
+	bad |= add(t, 7, 7, 0, NULL, 0, NULL, 0, 1) != 0;
 	bad |= stack_table__len(t) != 2;
 	s = stack_table__at(t, 0);
 	bad |= !s || s->count != 2 || s->weight != 20 || s->nr_kernel != 1 || s->nr_user != 0;
@@ -243,9 +293,9 @@ static int case_huge_stack(void)
 		return 1;
 	for (size_t i = 0; i < 2 * (size_t)n; i++)
 		ips[i] = 0x1000 + i;
-	bad |= stack_table__add(t, 1, 1, 0, ips, n, ips + n, n, 1) != 0;
-	bad |= stack_table__add(t, 1, 1, 0, ips, n, ips + n, n, 1) != 0;
-	bad |= stack_table__add(t, 1, 1, 0, ips, 1, ips + 1, 1, 1) != 0; /* small one after */
+	bad |= add(t, 1, 1, 0, ips, n, ips + n, n, 1) != 0;
+	bad |= add(t, 1, 1, 0, ips, n, ips + n, n, 1) != 0;
+	bad |= add(t, 1, 1, 0, ips, 1, ips + 1, 1, 1) != 0; /* small one after */
 	bad |= stack_table__len(t) != 2;
 	s = stack_table__at(t, 0);
 	bad |= !s || s->count != 2 || !stack_is(s, 1, 1, 0, ips, n, ips + n, n);
@@ -279,6 +329,7 @@ int main(void)
 {
 	test_aggregate();
 	test_random();
+	test_owner();
 	run_case("stacks with NULL frame pointers and zero counts", case_null_frames);
 	run_case("a stack of 65535 kernel and 65535 user frames", case_huge_stack);
 	return check_exit("test_stack");

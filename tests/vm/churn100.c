@@ -4,7 +4,9 @@
  * tracking. Until SECONDS have passed, in rounds: THREADS (default 100)
  * threads are created at once, each names itself churn100-N, spins ~2 ms of
  * CPU in churn100_spin and exits; the main thread joins them all. Prints the
- * number of threads that ran.
+ * number of threads that ran and the CPU seconds they spent in churn100_spin
+ * (by their thread CPU clocks): with the process's CPU time (WL_RUSAGE_FILE),
+ * the share of the spin that a profile must show, whatever the machine.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -12,13 +14,16 @@
 
 #include "../workloads/common.h"
 
+static uint64_t spin_ns; /* atomic: CPU spent in churn100_spin, all threads */
+
 __attribute__((noinline)) uint64_t churn100_spin(uint64_t x)
 {
-	double end = wl_thread_cpu() + 0.002;
+	double start = wl_thread_cpu(), end = start + 0.002, now;
 
 	WL_KEEP_FRAME();
-	while (wl_thread_cpu() < end)
+	while ((now = wl_thread_cpu()) < end)
 		WL_SPIN(x, 100000);
+	__atomic_add_fetch(&spin_ns, (uint64_t)((now - start) * 1e9), __ATOMIC_RELAXED);
 	return x;
 }
 
@@ -58,7 +63,7 @@ int main(int argc, char **argv)
 		if (!n)
 			return 1;
 	}
-	printf("%ld\n", ran);
+	printf("%ld %.3f\n", ran, (double)spin_ns / 1e9);
 	free(t);
 	return 0;
 }

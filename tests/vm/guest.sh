@@ -139,9 +139,12 @@ load() { # NAME: insmod as pseudo-case NAME
 	[ $rc -eq 0 ] && loaded=1
 	record "$1" $rc "$start"
 }
-# Keep the perf_sched_events static key on for the guest's life (see
-# tests/vm/perf_hold.c): no live code patching when hrprof opens events.
-"$VMBIN/perf_hold" &
+# Keep the perf_sched_events static key and those of the module's
+# tracepoints on for the guest's life (see tests/vm/perf_hold.c): no live
+# code patching when hrprof opens events or the module comes and goes.
+"$VMBIN/perf_hold" 2>"$RES/perf_hold.err" &
+sleep 0.2
+kill -0 $! 2>/dev/null || log "perf_hold failed: $(cat "$RES/perf_hold.err"); code patching may hit the emulator's fault"
 
 load load
 

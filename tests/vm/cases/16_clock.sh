@@ -15,12 +15,27 @@ if [ "$MODE" = collect ]; then
 	WL_RUSAGE_FILE=$OUT/idle.rusage vm_hrprof idle 60 -F $RATE -l debug -- "$WORKLOADS/idle" 2
 	# A busy process already running when hrprof attaches (-p): its CPU's
 	# timer starts then, not at its next context switch (there may be none).
-	WL_PID_FILE=$OUT/attach.pid "$WORKLOADS/hot" 4 &
+	# It runs until killed, 3 s after hrprof says it follows it, so it is
+	# certainly alive when hrprof attaches, however slow the guest.
+	WL_PID_FILE=$OUT/attach.pid "$WORKLOADS/hot" 600 &
 	wp=$!
 	wait_for "$OUT/attach.pid" 10 || die "hot wrote no pid file"
-	sleep 0.5
-	vm_hrprof attach 60 -p "$(cat "$OUT/attach.pid")" -F $RATE -l debug
+	mkdir -p "$OUT/attach"
+	timeout -k 5 60 "$HRPROF" --backend kmod -o "$OUT/attach" -p "$(cat "$OUT/attach.pid")" \
+		-F $RATE -l debug >"$OUT/attach.out" 2>"$OUT/attach.err" &
+	hp=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q 'backend kmod:' "$OUT/attach.err" 2>/dev/null && break
+		kill -0 $hp 2>/dev/null || break
+		sleep 0.05
+	done
+	grep -q 'backend kmod:' "$OUT/attach.err" || die "hrprof -p did not attach: $(tail -n 5 "$OUT/attach.err")"
+	sleep 3
+	kill $wp
 	wait $wp
+	rc=0
+	wait $hp || rc=$?
+	echo $rc >"$OUT/attach.rc"
 	mkdir -p "$OUT/global"
 	"$HRPROF" --backend kmod -g -F $RATE -l debug -o "$OUT/global" 2>"$OUT/global.err" &
 	hp=$!

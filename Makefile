@@ -92,7 +92,7 @@ workloads:
 -include $(OBJS:.o=.d)
 
 # Debian packages: the build, then the tests (go tool pprof decodes profiles).
-DEB_BUILD := gcc make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev libprotobuf-c-dev \
+DEB_BUILD := gcc g++ make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev libprotobuf-c-dev \
 	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev binutils
 DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux
 # The module's tests: both Debian 12 kernels, booted under qemu.

@@ -1,7 +1,7 @@
 #!/bin/bash
 # --global with --maximum_pids 1: one process is tracked; the samples of the
 # others are kept under [untracked process] (nothing is lost, memory stays
-# bounded), and the cap is logged once.
+# bounded), none under a nameless process, and the cap is logged once.
 . "$(dirname "$0")/lib.sh"
 require_workload hot
 
@@ -22,6 +22,11 @@ P=$(profile_of "$T/out") || exit 1
 untracked=$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /^\[untracked process\]/ { s += $1 } END { print s + 0 }')
 [ "$untracked" -gt 50 ] || fail "expected the samples of untracked processes under [untracked process], found $untracked:
 $(show_top "$P" | head -15)"
+# A process untracked when sampled stays so, even if tracked later (when the
+# first one exited): never a nameless root frame.
+n=$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /^(<unknown>|\[pid [0-9]+\])(;|$)/ { s += $1 } END { print s + 0 }')
+[ "$n" -eq 0 ] || fail "$n samples under a nameless process:
+$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /^(<unknown>|\[pid [0-9]+\])(;|$)/' | head -5)"
 [ "$(grep -c 'maximum of 1 processes' "$T/hrprof.err")" -eq 1 ] ||
 	fail "the cap is not logged once: $(cat "$T/hrprof.err")"
 log "ok: $untracked samples under [untracked process] with --maximum_pids 1"

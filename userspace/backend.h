@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A sample source. Each backend (perf_event today, the kernel module next)
- * turns what its kernel side produces into hrprof_records and process
- * events, and hands them to the same callbacks, so everything downstream is
- * shared.
+ * A sample source: what the session calls. Each backend (perf_event in
+ * backend_perf.c, the kernel module in backend_kmod.c) turns what its kernel
+ * side produces into hrprof_records and process events, and hands them to
+ * the same callbacks, so everything downstream is shared.
  */
 #ifndef HRPROF_BACKEND_H
 #define HRPROF_BACKEND_H
@@ -58,5 +58,12 @@ struct backend_ops {
 extern const struct backend_ops backend_perf;
 /* The kernel module's rings, with perf_event for process side-band. */
 extern const struct backend_ops backend_kmod;
+
+/*
+ * The backend for opts: --backend perf or kmod as asked, else the module
+ * when it is loaded and speaks our ABI, perf_event_open otherwise. Returns
+ * NULL after a one-line error (kmod asked for and not usable).
+ */
+const struct backend_ops *backend_choose(const struct options *opts);
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The hrprof kernel module as seen from the daemon: /dev/hrprof's ioctls and
- * ring mappings (include/hrprof.h). The perf backend drives it in kmod mode.
+ * ring mappings (include/hrprof.h). backend_kmod.c drives it.
  */
 #ifndef HRPROF_KMOD_H
 #define HRPROF_KMOD_H

@@ -13,40 +13,10 @@
 #include <unistd.h>
 
 #include "backend.h"
-#include "kmod.h"
 #include "log.h"
 #include "options.h"
 #include "pprof.h"
 #include "session.h"
-
-/*
- * Picks the sample source: the kernel module when it is loaded and speaks
- * our ABI, else perf_event_open. Returns NULL after a one-line error.
- */
-static const struct backend_ops *choose_backend(const struct options *opts)
-{
-	struct kmod_dev k;
-	char why[256];
-	int err;
-
-	if (opts->backend == BACKEND_PERF) {
-		log_info("backend: perf (asked for)");
-		return &backend_perf;
-	}
-	err = kmod_open(&k, why, sizeof(why));
-	if (!err)
-		kmod_close(&k);
-	if (opts->backend == BACKEND_KMOD) {
-		if (err) {
-			fprintf(stderr, "hrprof: --backend kmod: %s\n", why);
-			return NULL;
-		}
-		log_info("backend: kmod (asked for; %s)", why);
-		return &backend_kmod;
-	}
-	log_info("backend: %s (%s)", err ? "perf" : "kmod", why);
-	return err ? &backend_perf : &backend_kmod;
-}
 
 int main(int argc, char **argv)
 {
@@ -81,7 +51,7 @@ int main(int argc, char **argv)
 		rc = errno == ENOENT ? 127 : 126;
 		goto out;
 	}
-	ops = choose_backend(&opts);
+	ops = backend_choose(&opts);
 	if (!ops) {
 		rc = EXIT_USAGE;
 		goto out;

@@ -20,13 +20,14 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "export.h"
+#include "exporter.h"
 #include "http.h"
 #include "log.h"
 #include "pprof.h"
 #include "proc.h"
 #include "spool.h"
 #include "tags.h"
+#include "util.h"
 
 #define MEM_MAX_JOBS	 8
 #define MEM_MAX_BYTES	 (64u << 20)
@@ -65,14 +66,6 @@ struct agent {
 
 	uint64_t taken, uploaded, dropped, spilled;
 };
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void job_free(struct job *j)
 {
@@ -138,13 +131,9 @@ static int agent_export(struct exporter *e, const struct export_item *item)
 		err = -EIO;
 		goto err_free;
 	}
-	if (asprintf(&tags,
-		     "%s,profile_seq:%" PRIu64 ",include_kernel:%s,cpu_arch:amd64,backend:%s",
-		     a->tags, s->seq, s->kernel_frames ? "true" : "false",
-		     s->backend ? s->backend : "perf") < 0) {
-		tags = NULL;
+	tags = tags_for_upload(a->tags, s->seq, s->kernel_frames, s->backend ? s->backend : "perf");
+	if (!tags)
 		goto err_free;
-	}
 	j->event_json = event_json(s->start_ns, s->end_ns, tags);
 	if (!j->event_json)
 		goto err_free;
@@ -238,7 +227,7 @@ static uint64_t backoff_ns(unsigned int attempts)
 	if (ms > BACKOFF_MAX_MS)
 		ms = BACKOFF_MAX_MS;
 	/* Half to the whole of the step, so restarting Agents are not hit in step. */
-	jitter = (unsigned int)(mono_ns() % 1000);
+	jitter = (unsigned int)(clock_ns(CLOCK_MONOTONIC) % 1000);
 	return (ms / 2 + ms * jitter / 2000) * 1000000ull;
 }
 
@@ -275,7 +264,7 @@ static void *agent_main(void *arg)
 	pthread_mutex_lock(&a->lock);
 	while (http) {
 		enum verdict v;
-		uint64_t now = mono_ns(), seq;
+		uint64_t now = clock_ns(CLOCK_MONOTONIC), seq;
 
 		if (a->finishing && now >= a->deadline)
 			break;
@@ -316,7 +305,7 @@ static void *agent_main(void *arg)
 			: agent_send(a, http, seq, se.event_json, se.blob, se.len);
 		pthread_mutex_lock(&a->lock);
 		if (v == RETRY) {
-			not_before = mono_ns() + backoff_ns(++attempts);
+			not_before = clock_ns(CLOCK_MONOTONIC) + backoff_ns(++attempts);
 			continue;
 		}
 		if (v == DELIVERED)
@@ -359,7 +348,7 @@ static void agent_free(struct exporter *e)
 		return;
 	pthread_mutex_lock(&a->lock);
 	a->finishing = true;
-	a->deadline = mono_ns() + (uint64_t)a->opts->upload_timeout * 1000000000ull;
+	a->deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)a->opts->upload_timeout * 1000000000ull;
 	pthread_cond_signal(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);

@@ -43,8 +43,9 @@ struct backend_ops {
 		    const struct backend_events *ev);
 	/* The fds to watch for readiness. */
 	size_t (*fds)(struct backend *b, const int **fds);
-	/* Delivers everything the source holds now. */
-	void (*drain)(struct backend *b);
+	/* Delivers what the source holds now, up to the records of time until
+	 * (CLOCK_MONOTONIC ns; UINT64_MAX: everything), in time order. */
+	void (*drain)(struct backend *b, uint64_t until);
 	/* Stops sampling (the rings stay readable). */
 	void (*stop)(struct backend *b);
 	void (*stats)(struct backend *b, struct backend_stats *st);

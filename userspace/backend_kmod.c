@@ -224,9 +224,9 @@ static size_t kmod_backend_fds(struct backend *b, const int **fds)
 	return to_kmod(b)->npoll;
 }
 
-static void kmod_backend_drain(struct backend *b)
+static void kmod_backend_drain(struct backend *b, uint64_t until)
 {
-	ring_merge__drain(to_kmod(b)->merge, to_kmod(b)->nmerge);
+	ring_merge__drain(to_kmod(b)->merge, to_kmod(b)->nmerge, until);
 }
 
 static void kmod_backend_stop(struct backend *b)

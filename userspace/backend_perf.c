@@ -20,6 +20,7 @@
 #include "backend_perf.h"
 #include "diag.h"
 #include "log.h"
+#include "util.h"
 
 #define MAX_STACK_SYSCTL "/proc/sys/kernel/perf_event_max_stack"
 
@@ -31,19 +32,6 @@ static int perf_event_open(struct perf_event_attr *attr, int pid, int cpu, int g
 	return fd < 0 ? -errno : fd;
 }
 
-static unsigned int read_uint(const char *path, unsigned int dflt)
-{
-	unsigned int v = dflt;
-	FILE *f = fopen(path, "re");
-
-	if (f) {
-		if (fscanf(f, "%u", &v) != 1)
-			v = dflt;
-		fclose(f);
-	}
-	return v;
-}
-
 /*
  * Callchains are cut at kernel.perf_event_max_stack (127 by default), which
  * is too shallow for deep recursion. As root, raise it to what was asked; the
@@ -52,7 +40,7 @@ static unsigned int read_uint(const char *path, unsigned int dflt)
  */
 static unsigned int perf_max_stack(unsigned int wanted)
 {
-	unsigned int cur = read_uint(MAX_STACK_SYSCTL, 127);
+	unsigned int cur = (unsigned int)sysctl_read(MAX_STACK_SYSCTL, 127);
 	FILE *f;
 
 	if (cur >= wanted)
@@ -109,7 +97,7 @@ static int perf_open_one(struct perf_events *pe, int pid, int cpu)
 		pe->dec.kernel_frames = false;
 		log_warn("kernel frames are not permitted (perf_event_paranoid=%u, no "
 			 "CAP_PERFMON): profiling user code only",
-			 read_uint("/proc/sys/kernel/perf_event_paranoid", 2));
+			 (unsigned int)sysctl_read("/proc/sys/kernel/perf_event_paranoid", 2));
 		fd = perf_event_open(&pe->attr, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	}
 	if (fd < 0)
@@ -400,9 +388,9 @@ static size_t perf_fds(struct backend *b, const int **fds)
 	return to_perf(b)->npoll;
 }
 
-static void perf_drain(struct backend *b)
+static void perf_drain(struct backend *b, uint64_t until)
 {
-	ring_merge__drain(to_perf(b)->merge, to_perf(b)->nmerge);
+	ring_merge__drain(to_perf(b)->merge, to_perf(b)->nmerge, until);
 }
 
 static void perf_stop(struct backend *b)

@@ -9,19 +9,7 @@
 
 #include "diag.h"
 #include "log.h"
-
-static long read_long(const char *path, long dflt)
-{
-	long v = dflt;
-	FILE *f = fopen(path, "re");
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = dflt;
-		fclose(f);
-	}
-	return v;
-}
+#include "util.h"
 
 /* A field of /proc/self/status ("Seccomp:", "CapEff:"), or dflt. */
 static unsigned long long status_field(const char *name, int base, unsigned long long dflt)
@@ -49,7 +37,7 @@ static bool has_cap(unsigned long long caps, int cap)
 
 void diag_perf_refused(int err, const struct options *opts)
 {
-	long paranoid = read_long("/proc/sys/kernel/perf_event_paranoid", 2);
+	long paranoid = sysctl_read("/proc/sys/kernel/perf_event_paranoid", 2);
 	unsigned long long caps = status_field("CapEff:", 16, 0);
 	unsigned long long seccomp = status_field("Seccomp:", 10, 0);
 	bool perfmon = has_cap(caps, CAP_PERFMON) || has_cap(caps, CAP_SYS_ADMIN);
@@ -92,7 +80,7 @@ void diag_perf_refused(int err, const struct options *opts)
 		log_error("perf_event_open: invalid settings (%s): frequency %u Hz may exceed "
 			  "kernel.perf_event_max_sample_rate (%ld)",
 			  strerror(-err), opts->frequency,
-			  read_long("/proc/sys/kernel/perf_event_max_sample_rate", 0));
+			  sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 0));
 		break;
 	case ESRCH:
 		log_error("perf_event_open: the target process is gone");
@@ -114,7 +102,7 @@ void diag_mmap_refused(int err, size_t bytes)
 		  "raise 'ulimit -l', grant CAP_IPC_LOCK, or lower -F",
 		  bytes / 1024, strerror(-err),
 		  rl.rlim_cur == RLIM_INFINITY ? 0ULL : (unsigned long long)rl.rlim_cur / 1024,
-		  read_long("/proc/sys/kernel/perf_event_mlock_kb", 0),
+		  sysctl_read("/proc/sys/kernel/perf_event_mlock_kb", 0),
 		  has_cap(caps, CAP_IPC_LOCK) ? "held" : "missing");
 }
 

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "options.h"
 #include "pprof.h"
+#include "report.h"
 #include "session.h"
 
 int main(int argc, char **argv)

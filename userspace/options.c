@@ -16,6 +16,7 @@
 
 #include "hrprof.h"
 #include "options.h"
+#include "util.h"
 
 enum {
 	OPT_SHOW_CONFIG = 1000,
@@ -206,19 +207,6 @@ static int parse_backend(const char *s, enum backend_kind *out)
 	else
 		return -EINVAL;
 	return 0;
-}
-
-static unsigned int read_sysctl_uint(const char *path, unsigned int dflt)
-{
-	unsigned int v = dflt;
-	FILE *f = fopen(path, "re");
-
-	if (f) {
-		if (fscanf(f, "%u", &v) != 1)
-			v = dflt;
-		fclose(f);
-	}
-	return v;
 }
 
 /* mkdir -p: creates dir and its missing parents. Returns -errno. */
@@ -611,7 +599,7 @@ int options_parse(struct options *o, int argc, char **argv)
 	if (err)
 		return err;
 
-	max_rate = read_sysctl_uint("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
+	max_rate = (unsigned int)sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
 	if (o->frequency > max_rate) {
 		return bad("--frequency: %u Hz is above the kernel's limit "
 			   "(kernel.perf_event_max_sample_rate = %u)",

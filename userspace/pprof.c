@@ -21,6 +21,7 @@
 #include "fileio.h"
 #include "pprof.h"
 #include "profile.pb-c.h"
+#include "util.h"
 
 struct pprof_str {
 	char *s;
@@ -131,21 +132,6 @@ static int array__reserve(void *arrp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-/* 64-bit FNV-1a with a final avalanche, so low bits are usable as a slot. */
-static uint64_t hash__bytes(const char *s, size_t len)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
 static uint64_t hash__mix(uint64_t h, uint64_t v)
 {
 	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
@@ -197,7 +183,7 @@ static int slots__reserve(uint32_t **slots, size_t *nslots, size_t n, const void
 
 static int64_t pprof__str_len(struct pprof *p, const char *s, size_t len)
 {
-	uint64_t h = hash__bytes(s, len);
+	uint64_t h = hash_bytes(s, len);
 	struct pprof_str *e;
 	size_t mask, pos;
 	char *copy;

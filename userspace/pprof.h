@@ -56,10 +56,4 @@ int pprof__encode(struct pprof *p, uint8_t **buf, size_t *len);
  * directory first, then renamed, so no half-written file is ever left. */
 int pprof__write_file(struct pprof *p, const char *path);
 
-/* `hrprof report FILE...`: prints the top functions. Returns an exit code. */
-int report_main(int argc, char **argv);
-/* The report of one file on out (top_n <= 0: the default; sample_index NULL:
- * the default type). On failure prints one line on stderr, returns -errno. */
-int report_print(FILE *out, const char *path, int top_n, const char *sample_index);
-
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@ static size_t view_bytes;
 struct proc_table {
 	struct u32map procs;   /* pid -> struct proc */
 	struct u32map threads; /* tid -> struct thread */
+	struct u32map names;   /* pid -> char[16]: names at start (proc_table__names_at_start) */
 	unsigned int max_procs;
 	size_t live;
 	struct proc_stats stats;
@@ -164,6 +166,8 @@ void proc_table__free(struct proc_table *t)
 		return;
 	u32map__for_each(&t->procs, i) proc__free(t->procs.vals[i]);
 	u32map__for_each(&t->threads, i) free(t->threads.vals[i]);
+	u32map__for_each(&t->names, i) free(t->names.vals[i]);
+	u32map__fini(&t->names);
 	u32map__fini(&t->procs);
 	u32map__fini(&t->threads);
 	free(t);
@@ -258,6 +262,8 @@ static void proc__backfill(struct proc_table *t, struct proc *p)
 	snprintf(path, sizeof(path), "/proc/%u/comm", p->pid);
 	if (!read_small(path, buf, sizeof(p->comm)))
 		memcpy(p->comm, buf, sizeof(p->comm));
+	else if (u32map__find(&t->names, p->pid))
+		memcpy(p->comm, u32map__find(&t->names, p->pid), sizeof(p->comm));
 	snprintf(path, sizeof(path), "/proc/%u/exe", p->pid);
 	n = readlink(path, buf, sizeof(buf) - 1);
 	if (n > 0) {
@@ -293,6 +299,39 @@ static void proc__backfill(struct proc_table *t, struct proc *p)
 	proc__changed(p);
 	log_debug("pid %u (%s): backfilled %zu executable mappings from /proc", p->pid, p->comm,
 		  p->nmaps);
+}
+
+void proc_table__names_at_start(struct proc_table *t)
+{
+	char path[64], buf[16];
+	struct dirent *d;
+	size_t n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc");
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		uint32_t pid = (uint32_t)strtoul(d->d_name, NULL, 10);
+		char *name;
+
+		if (!pid || u32map__find(&t->names, pid))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+		if (read_small(path, buf, sizeof(buf)))
+			continue;
+		name = calloc(1, 16);
+		if (!name)
+			break;
+		memcpy(name, buf, sizeof(buf));
+		if (u32map__put(&t->names, pid, name)) {
+			free(name);
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	log_debug("names of %zu processes read at start", n);
 }
 
 struct proc *proc_table__find(struct proc_table *t, uint32_t pid)
@@ -640,6 +679,9 @@ struct proc_view *proc_table__view(struct proc_table *t, struct proc *p)
 		v->maps[i] = mapping__get(p->maps[i]);
 	__atomic_add_fetch(&view_bytes, size, __ATOMIC_RELAXED);
 	t->stats.views++;
+	if (!p->comm[0] && !p->exe[0])
+		log_debug("pid %u: sampled with no name known (%zu mappings, %s)", p->pid, p->nmaps,
+			  p->backfilled ? "backfilled" : "not backfilled");
 	proc_view__put(p->view);
 	p->view = v;
 	p->view_old = false;

@@ -107,6 +107,14 @@ void proc_table__free(struct proc_table *t);
  */
 struct proc *proc_table__get(struct proc_table *t, uint32_t pid, bool backfill);
 struct proc *proc_table__find(struct proc_table *t, uint32_t pid);
+
+/*
+ * Reads the name of every process now in /proc, for those of them that
+ * end before their first sample is read (--global starts with no fork
+ * record of them): their backfill finds no /proc then, and takes the name
+ * from here.
+ */
+void proc_table__names_at_start(struct proc_table *t);
 /* Returns the thread, creating it with its name from /proc if unknown. */
 struct thread *proc_table__thread(struct proc_table *t, uint32_t pid, uint32_t tid);
 

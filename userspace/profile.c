@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "export.h"
+#include "profile.h"
+#include "proc.h"
 #include "hrprof.h"
 #include "log.h"
 #include "pprof.h"

@@ -20,7 +20,9 @@
 #include <zlib.h>
 
 #include "pprof.h"
+#include "report.h"
 #include "profile.pb-c.h"
+#include "util.h"
 
 #define REPORT_MAX_SIZE	   ((size_t)512 << 20) /* raw file or decompressed */
 #define REPORT_NAME_MAX	   100		       /* longer names are cut, "..." added */
@@ -478,25 +480,11 @@ static int report__pick(struct report *r, const char *want, char *why, size_t wh
 	return -EINVAL;
 }
 
-static uint64_t hash__str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
-}
-
 /* Finds or adds the node named name; owned (may be NULL) is freed when a node
  * exists already, else kept. Returns the node index or -ENOMEM. */
 static long report__node(struct report *r, const char *name, char *owned)
 {
-	uint64_t h = hash__str(name);
+	uint64_t h = hash_str(name);
 	size_t mask, pos;
 
 	if ((r->nnodes + 1) * 2 > r->nslots) {

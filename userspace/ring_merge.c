@@ -10,7 +10,7 @@
 /* Records shorter than this carry no time: they sort first. */
 #define REC_MAX 65536
 
-void ring_merge__drain(struct merge_ring *const *rings, size_t n)
+void ring_merge__drain(struct merge_ring *const *rings, size_t n, uint64_t until)
 {
 	for (size_t i = 0; i < n; i++) {
 		rings[i]->ops->begin(rings[i]);
@@ -23,7 +23,7 @@ void ring_merge__drain(struct merge_ring *const *rings, size_t n)
 			if (rings[i]->next && (!first || rings[i]->next_time < first->next_time))
 				first = rings[i];
 		}
-		if (!first)
+		if (!first || first->next_time > until)
 			break;
 		first->ops->consume(first);
 		first->ops->peek(first);

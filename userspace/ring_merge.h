@@ -6,7 +6,9 @@
  * head record of all rings first keeps the process table's view causal.
  *
  * A ring kind implements merge_ring_ops; ring_merge__drain() takes what
- * every ring holds now, delivers it oldest first, and releases the space.
+ * every ring holds now, delivers it oldest first (up to a time: a record
+ * may be visible in one ring before an older one is in another), and
+ * releases the space.
  */
 #ifndef HRPROF_RING_MERGE_H
 #define HRPROF_RING_MERGE_H
@@ -37,8 +39,12 @@ struct merge_ring {
 	uint64_t next_time;
 };
 
-/* Delivers every record the rings hold now, in time order across them. */
-void ring_merge__drain(struct merge_ring *const *rings, size_t n);
+/*
+ * Delivers the records the rings hold now, in time order across them, up to
+ * those of time until: the newer ones wait for the next drain, so that a
+ * record still being written on another CPU, older than them, comes first.
+ */
+void ring_merge__drain(struct merge_ring *const *rings, size_t n, uint64_t until);
 
 /*
  * A perf event ring (perf_event_mmap_page, then the data), read with perf's

@@ -28,8 +28,12 @@
 #include "proc.h"
 #include "session.h"
 #include "stack.h"
+#include "util.h"
 
 #define TICK_MS 250
+/* Records this recent wait for the next drain: one CPU's may show before an
+ * older one of another CPU is written (a fork before its child's sample). */
+#define DRAIN_SLACK_NS 1000000ull
 
 struct session {
 	const struct options *opts;
@@ -56,14 +60,6 @@ struct session {
 	int exit_code;
 	int sigfd, export_fd, tick_fd, pidfd;
 };
-
-static uint64_t clock_ns(clockid_t clk)
-{
-	struct timespec ts;
-
-	clock_gettime(clk, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- sample source callbacks ---- */
 
@@ -132,11 +128,18 @@ static void on_exit_rec(void *ctx, uint32_t pid, uint32_t tid)
 
 /* ---- periods ---- */
 
+/* Delivers what the rings hold, but the last DRAIN_SLACK_NS. */
+static void session_drain(struct session *s)
+{
+	s->ops->drain(s->backend, clock_ns(CLOCK_MONOTONIC) - DRAIN_SLACK_NS);
+}
+
 /*
  * Ends the current profile at this instant and hands its stacks to the
- * export thread. The drain that empties the rings also meets samples taken
- * after the cut: their timestamps send them to the next profile, so
- * consecutive profiles meet exactly, and no sample is in two.
+ * export thread. The drain delivers the records up to the cut (all of them
+ * once sampling stopped); a sample of after the cut that a ring still
+ * shows goes to the next profile by its timestamp, so consecutive profiles
+ * meet exactly, and no sample is in two.
  */
 static void session_rotate(struct session *s, bool final)
 {
@@ -150,7 +153,7 @@ static void session_rotate(struct session *s, bool final)
 	}
 	s->next_stacks = next;
 	s->cut = cut;
-	s->ops->drain(s->backend);
+	s->ops->drain(s->backend, final ? UINT64_MAX : cut);
 	s->next_stacks = NULL;
 	if (final && !stack_table__samples(s->stacks) && !s->lost) {
 		/* The part of a period after the target ended: nothing to say. */
@@ -194,9 +197,7 @@ static void session_finish(struct session *s)
 
 static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
 {
-	struct session *s = arg;
-
-	s->ops->drain(s->backend);
+	session_drain(arg);
 }
 
 static void read_timer(int fd)
@@ -212,7 +213,7 @@ static void on_tick(struct loop *l, int fd, uint32_t events, void *arg)
 	struct session *s = arg;
 
 	read_timer(fd);
-	s->ops->drain(s->backend);
+	session_drain(s);
 	/* -p target gone and no pidfd to tell us: notice it here. */
 	if (s->opts->mode == TARGET_PID && s->pidfd < 0 && kill(s->opts->pid, 0) &&
 	    errno == ESRCH) {
@@ -500,6 +501,9 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 		err = 0;
 	}
 	s.period_start = clock_ns(CLOCK_REALTIME);
+	/* After the events are open: a process started later has a fork record. */
+	if (s.backend && opts->mode == TARGET_GLOBAL)
+		proc_table__names_at_start(s.procs);
 	if (s.backend) {
 		nfds = ops->fds(s.backend, &fds);
 		for (size_t i = 0; i < nfds && !err; i++)

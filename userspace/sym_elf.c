@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "sym.h"
+#include "util.h"
 
 #define BUILD_ID_MAX	  64 /* bytes */
 #define SYM_BACKTRACK	  8  /* enclosing symbols tried before a miss */
@@ -153,17 +154,6 @@ struct collect {
 };
 
 /* ---- hash table of string keys ---- */
-
-static uint64_t hash_str(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	while (*s) {
-		h ^= (unsigned char)*s++;
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 static struct hnode *htab_find(const struct htab *t, const char *key)
 {

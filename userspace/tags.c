@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <sys/random.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,6 +117,36 @@ char *tags_for_run(const struct options *o, const char *runtime_id)
 		return NULL;
 	}
 	return b.s;
+}
+
+const char *cpu_arch(void)
+{
+	static const struct {
+		const char *machine, *arch;
+	} names[] = {{"x86_64", "amd64"}, {"aarch64", "arm64"}, {"i686", "386"}, {"i386", "386"}};
+	static char arch[sizeof(((struct utsname *)0)->machine)];
+	struct utsname u;
+
+	if (arch[0])
+		return arch;
+	if (uname(&u))
+		return "unknown";
+	snprintf(arch, sizeof(arch), "%s", u.machine);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(u.machine, names[i].machine))
+			snprintf(arch, sizeof(arch), "%s", names[i].arch);
+	}
+	return arch;
+}
+
+char *tags_for_upload(const char *run_tags, uint64_t seq, bool kernel_frames, const char *backend)
+{
+	char *tags;
+
+	if (asprintf(&tags, "%s,profile_seq:%" PRIu64 ",include_kernel:%s,cpu_arch:%s,backend:%s",
+		     run_tags, seq, kernel_frames ? "true" : "false", cpu_arch(), backend) < 0)
+		return NULL;
+	return tags;
 }
 
 void uuid_v4(char out[37])

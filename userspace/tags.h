@@ -22,6 +22,15 @@ bool tag_valid(const char *tag);
  */
 char *tags_for_run(const struct options *opts, const char *runtime_id);
 
+/*
+ * The tags of one upload: the run's, then profile_seq, include_kernel,
+ * cpu_arch (this machine's, in Go's names: amd64, arm64...) and backend.
+ * Returns a malloc'd string, or NULL when out of memory.
+ */
+char *tags_for_upload(const char *run_tags, uint64_t seq, bool kernel_frames, const char *backend);
+/* This machine's architecture in Go's names (uname's machine otherwise). */
+const char *cpu_arch(void);
+
 /* A random (version 4) UUID, in its 36-character text form. */
 void uuid_v4(char out[37]);
 

@@ -599,9 +599,11 @@ label_share() {
 	awk -v n="$n" -v t="${total:-0}" 'BEGIN { printf "%.1f\n", t ? 100 * n / t : 0 }'
 }
 
-# assert_near WHAT VALUE REFERENCE POINTS: |VALUE - REFERENCE| <= POINTS.
+# assert_near WHAT VALUE REFERENCE POINTS [VALUE_NAME REFERENCE_NAME]:
+# |VALUE - REFERENCE| <= POINTS (names: hrprof, perf record).
 assert_near() {
+	local vn=${5:-hrprof} rn=${6:-perf record}
 	awk -v v="$2" -v r="$3" -v d="$4" 'BEGIN { x = v - r; if (x < 0) x = -x; exit !(x <= d) }' ||
-		fail "$1: hrprof $2%, perf record $3%: more than $4 points apart"
-	log "ok: $1: hrprof $2%, perf record $3% (within $4 points)"
+		fail "$1: $vn $2%, $rn $3%: more than $4 points apart"
+	log "ok: $1: $vn $2%, $rn $3% (within $4 points)"
 }

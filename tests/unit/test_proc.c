@@ -21,6 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -833,6 +836,42 @@ static void test_refs(void)
 	}
 }
 
+/* ---- names read at start ---- */
+
+/* A process alive at start, gone before its first sample is read: its
+ * backfill finds no /proc, and takes the name read at start. */
+static void test_names_at_start(void)
+{
+	struct proc_table *t = proc_table__new(10);
+	int ready[2];
+	struct proc *p;
+	pid_t child;
+	char c;
+
+	CHECK(!pipe(ready));
+	child = fork();
+	if (child == 0) {
+		prctl(PR_SET_NAME, "hrp-early", 0, 0, 0);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	CHECK(child > 0 && read(ready[0], &c, 1) == 1);
+	proc_table__names_at_start(t);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	p = proc_table__get(t, (uint32_t)child, true);
+	CHECKF(p && !strcmp(p->comm, "hrp-early") && p->nmaps == 0, "gone process named '%s'",
+	       p ? p->comm : "none");
+	/* A pid that was never there: still no name. */
+	p = proc_table__get(t, FAKE + 500, true);
+	CHECK(p && !p->comm[0]);
+	close(ready[0]);
+	close(ready[1]);
+	proc_table__free(t);
+}
+
 /* ---- views ---- */
 
 /* A view is made once per change of its process, and stays as it was made
@@ -908,5 +947,6 @@ int main(void)
 	test_backfill();
 	test_refs();
 	test_views();
+	test_names_at_start();
 	return check_exit("test_proc");
 }

@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "pprof.h"
+#include "report.h"
 #include "profile.pb-c.h"
 
 #include "check.h"

@@ -2,7 +2,8 @@
 /*
  * The time-ordered merge: records of three rings delivered oldest first
  * across them, each ring begun and ended once per drain, a ring that stops
- * early (corrupt) not stopping the others. And perf's ring read from memory
+ * early (corrupt) not stopping the others, records newer than the drain's
+ * limit left for the next one. And perf's ring read from memory
  * laid out as the kernel lays it: records in order, one that wraps the
  * ring's end made whole, data_tail published at the end, a record whose
  * size runs past data_head skipped with the rest and counted.
@@ -68,15 +69,30 @@ static void test_merge(void)
 	struct merge_ring *rings[] = {&ra.m, &rb.m, &rc.m};
 	const uint64_t want[] = {1, 2, 3, 4, 5, 9, 10, 11};
 
-	ring_merge__drain(rings, 3);
+	ring_merge__drain(rings, 3, UINT64_MAX);
 	CHECKF(ndelivered == 8, "%zu delivered", ndelivered);
 	for (size_t i = 0; i < 8 && i < ndelivered; i++)
 		CHECKF(delivered[i] == want[i], "record %zu: %" PRIu64 ", want %" PRIu64, i,
 		       delivered[i], want[i]);
 	CHECK(ra.begun == 1 && ra.ended == 1 && rb.begun == 1 && rc.ended == 1);
 	ndelivered = 0;
-	ring_merge__drain(rings, 0);
+	ring_merge__drain(rings, 0, UINT64_MAX);
 	CHECK(ndelivered == 0);
+
+	/* Up to a time: what is newer waits, in its ring, for the next drain. */
+	{
+		const uint64_t d[] = {1, 5, 7}, e[] = {2, 6};
+		struct fake_ring rd = {{&fake_ops, NULL, 0}, d, 3, 0, 0, 0};
+		struct fake_ring re = {{&fake_ops, NULL, 0}, e, 2, 0, 0, 0};
+		struct merge_ring *two[] = {&rd.m, &re.m};
+
+		ring_merge__drain(two, 2, 5);
+		CHECKF(ndelivered == 3 && delivered[2] == 5 && rd.pos == 2 && re.pos == 1,
+		       "until 5: %zu delivered", ndelivered);
+		ring_merge__drain(two, 2, UINT64_MAX);
+		CHECKF(ndelivered == 5 && delivered[3] == 6 && delivered[4] == 7,
+		       "then: %zu delivered", ndelivered);
+	}
 }
 
 /* ---- perf's ring, in memory ---- */
@@ -140,7 +156,7 @@ static void test_perf_ring(void)
 	put_comm(data, 240, "second", 20);
 	put_comm(data, 288, "third", 30);
 	mem.pg.data_head = mem.pg.data_tail + 3 * 48;
-	ring_merge__drain(rings, 1);
+	ring_merge__drain(rings, 1, UINT64_MAX);
 	CHECKF(got.comms == 3 && !strcmp(got.comm, "third"), "%d comms, last '%s'", got.comms,
 	       got.comm);
 	CHECKF(mem.pg.data_tail == mem.pg.data_head, "tail %llu head %llu",
@@ -150,10 +166,10 @@ static void test_perf_ring(void)
 	/* A size past data_head: the rest is skipped, counted, tail at head. */
 	put_comm(data, (size_t)(mem.pg.data_tail % DATA), "fourth", 40);
 	mem.pg.data_head = mem.pg.data_tail + 40;
-	ring_merge__drain(rings, 1);
+	ring_merge__drain(rings, 1, UINT64_MAX);
 	CHECK(got.comms == 3 && st.bad_records == 1 && mem.pg.data_tail == mem.pg.data_head);
 	/* Nothing new: nothing delivered. */
-	ring_merge__drain(rings, 1);
+	ring_merge__drain(rings, 1, UINT64_MAX);
 	CHECK(got.comms == 3);
 	perf_ring__unmap(&(struct perf_ring){.wrapped = r.wrapped});
 	perf_decoder__fini(&dec);

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/utsname.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -327,6 +328,28 @@ static void check_event(uint64_t start, uint64_t end, const char *tags)
 	free(j);
 }
 
+/* An upload's tags: the run's, then the period's, and the machine's arch. */
+static void test_tags_for_upload(void)
+{
+	struct utsname u;
+	char want[256];
+	char *t;
+
+	CHECK(!uname(&u));
+	t = tags_for_upload("service:svc", 7, true, "kmod");
+	snprintf(want, sizeof(want),
+		 "service:svc,profile_seq:7,include_kernel:true,cpu_arch:%s,backend:kmod",
+		 !strcmp(u.machine, "x86_64")	 ? "amd64"
+		 : !strcmp(u.machine, "aarch64") ? "arm64"
+						 : u.machine);
+	CHECKF(t && !strcmp(t, want), "'%s', want '%s'", t ? t : "(null)", want);
+	free(t);
+	t = tags_for_upload("", 0, false, "perf");
+	CHECK(t && strstr(t, ",include_kernel:false,") && strstr(t, cpu_arch()));
+	free(t);
+	CHECK(tag_valid("cpu_arch:amd64") && strcmp(cpu_arch(), "") && !strchr(cpu_arch(), ','));
+}
+
 static void test_event_json(void)
 {
 	have_python = !system("python3 -c 'import json' >/dev/null 2>&1");
@@ -371,6 +394,7 @@ int main(void)
 	test_uuid();
 	test_time();
 	test_event_json();
+	test_tags_for_upload();
 
 	log_set_mode("stderr");
 	unlink(log_path);

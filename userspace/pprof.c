@@ -672,77 +672,31 @@ out:
 	return err;
 }
 
-/* Builds "<dir>/.<base>.tmp.XXXXXX" for path and "<dir>" (for the directory
- * fsync). Returns -EINVAL for an empty path or one ending in '/'. */
-static int tmp_path__make(const char *path, char **tmp, char **dir)
-{
-	const char *slash = strrchr(path, '/');
-	const char *base = slash ? slash + 1 : path;
-	size_t dlen = slash ? (size_t)(slash - path) + 1 : 0;
+struct gzip_job {
+	const uint8_t *buf;
+	size_t len;
+};
 
-	if (!*base)
-		return -EINVAL;
-	if (asprintf(tmp, "%.*s.%s.tmp.XXXXXX", (int)dlen, path, base) < 0)
-		return -ENOMEM;
-	if (!dlen)
-		*dir = strdup(".");
-	else
-		*dir = strndup(path, dlen);
-	if (!*dir) {
-		free(*tmp);
-		return -ENOMEM;
-	}
-	return 0;
+static int gzip_fill(int fd, void *arg)
+{
+	struct gzip_job *j = arg;
+
+	return gzip__write_fd(fd, j->buf, j->len);
 }
 
-/* Best effort: makes the rename durable. */
-static void dir__fsync(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Encodes, compresses into a temporary file next to path, fsyncs and renames
- * it into place. Any failure removes the temporary file and returns -errno. */
+/* Encodes and compresses p into path, whole or not at all (a profile is an
+ * ordinary file: 0644). Returns -errno. */
 int pprof__write_file(struct pprof *p, const char *path)
 {
-	char *tmp = NULL, *dir = NULL;
+	struct gzip_job j = {0};
 	uint8_t *buf = NULL;
-	size_t len = 0;
-	int fd, err;
+	int err;
 
-	err = tmp_path__make(path, &tmp, &dir);
+	err = pprof__encode(p, &buf, &j.len);
 	if (err)
 		return err;
-	err = pprof__encode(p, &buf, &len);
-	if (err)
-		goto out;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		err = -errno;
-		goto out;
-	}
-	err = gzip__write_fd(fd, buf, len);
-	/* mkstemp makes 0600; a profile is an ordinary file (open(2) + umask 022) */
-	if (!err && fchmod(fd, 0644))
-		err = -errno;
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-	else
-		dir__fsync(dir);
-out:
+	j.buf = buf;
+	err = file_write_atomic(path, 0644, gzip_fill, &j);
 	free(buf);
-	free(tmp);
-	free(dir);
 	return err;
 }

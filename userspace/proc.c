@@ -164,9 +164,12 @@ void proc_table__free(struct proc_table *t)
 {
 	if (!t)
 		return;
-	u32map__for_each(&t->procs, i) proc__free(t->procs.vals[i]);
-	u32map__for_each(&t->threads, i) free(t->threads.vals[i]);
-	u32map__for_each(&t->names, i) free(t->names.vals[i]);
+	u32map__for_each(&t->procs, i)
+		proc__free(t->procs.vals[i]);
+	u32map__for_each(&t->threads, i)
+		free(t->threads.vals[i]);
+	u32map__for_each(&t->names, i)
+		free(t->names.vals[i]);
 	u32map__fini(&t->names);
 	u32map__fini(&t->procs);
 	u32map__fini(&t->threads);
@@ -723,8 +726,7 @@ void proc_table__stats(const struct proc_table *t, struct proc_stats *st)
 
 void proc_table__for_each(struct proc_table *t, void (*fn)(struct proc *p, void *arg), void *arg)
 {
-	u32map__for_each(&t->procs, i)
-	{
+	u32map__for_each(&t->procs, i) {
 		struct proc *p = t->procs.vals[i];
 
 		if (!p->exited)

@@ -196,34 +196,39 @@ void spool__free(struct spool *s)
 	free(s);
 }
 
+struct spool_job {
+	const char *event_json;
+	const uint8_t *blob;
+	size_t len;
+};
+
+static int spool_fill(int fd, void *arg)
+{
+	struct spool_job *j = arg;
+	size_t jlen = strlen(j->event_json);
+	char head[64];
+	int err;
+
+	snprintf(head, sizeof(head), MAGIC "%zu %zu\n", jlen, j->len);
+	err = write_all(fd, head, strlen(head));
+	if (!err)
+		err = write_all(fd, j->event_json, jlen);
+	if (!err)
+		err = write_all(fd, j->blob, j->len);
+	return err;
+}
+
 int spool__put(struct spool *s, const char *name, const char *event_json, const uint8_t *blob,
 	       size_t len)
 {
-	char tmp[PATH_MAX], path[PATH_MAX], head[64];
-	size_t jlen = strlen(event_json);
-	int fd, err;
+	struct spool_job j = {event_json, blob, len};
+	char path[PATH_MAX];
+	int err;
 
 	snprintf(path, sizeof(path), "%s/%s" SUFFIX, s->dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.XXXXXX", s->dir, name);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		return -errno;
-	snprintf(head, sizeof(head), MAGIC "%zu %zu\n", jlen, len);
-	err = write_all(fd, head, strlen(head));
-	if (!err)
-		err = write_all(fd, event_json, jlen);
-	if (!err)
-		err = write_all(fd, blob, len);
-	if (!err && fsync(fd))
-		err = -errno;
-	if (close(fd) && !err)
-		err = -errno;
-	if (!err && rename(tmp, path))
-		err = -errno;
-	if (err) {
-		unlink(tmp);
+	err = file_write_atomic(path, 0600, spool_fill, &j);
+	if (err)
 		return err;
-	}
 	spool__enforce(s);
 	return 0;
 }

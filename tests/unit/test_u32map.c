@@ -30,7 +30,8 @@ static void test_basics(void)
 	/* Empty. */
 	CHECK(u32map__find(&m, 1) == NULL);
 	CHECK(u32map__del(&m, 1) == NULL);
-	u32map__for_each(&m, i) visited++;
+	u32map__for_each(&m, i)
+		visited++;
 	CHECK(visited == 0);
 
 	/* Key 0 is rejected everywhere. */
@@ -62,8 +63,7 @@ static void test_basics(void)
 	CHECKF(m.len == 1, "len %zu", m.len);
 
 	visited = 0;
-	u32map__for_each(&m, i)
-	{
+	u32map__for_each(&m, i) {
 		visited++;
 		CHECK(m.keys[i] == UINT32_MAX && m.vals[i] == VAL(20));
 	}
@@ -111,8 +111,7 @@ static int check_all(const struct u32map *m, const struct model *ref, int op)
 			bad++;
 		}
 	}
-	u32map__for_each(m, i)
-	{
+	u32map__for_each(m, i) {
 		bool known = false;
 
 		visited++;
@@ -265,7 +264,8 @@ static void test_wrap(void)
 			       "after deleting #%d: #%d got %p", k, i, got);
 		}
 		n = 0;
-		u32map__for_each(&m, i) n++;
+		u32map__for_each(&m, i)
+			n++;
 		CHECKF((size_t)n == m.len && m.len == 20 - d - 1, "len %zu, visited %d", m.len, n);
 	}
 	/* The live ones are packed from slot 63 on, in insertion order. */

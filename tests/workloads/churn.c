@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * churn SECONDS: process and thread churn for the daemon's bookkeeping. In a
- * loop until SECONDS: a short-lived named thread that spins ~1 ms in
- * churn_thread_spin, and every 10th round a child that execs /bin/true; the
- * main thread spins ~1 ms in churn_main_spin between rounds.
+ * loop until SECONDS: a short-lived named thread that spins 1 ms of its CPU
+ * time in churn_thread_spin, and every 10th round a child that execs
+ * /bin/true; the main thread spins 1 ms of its CPU time in churn_main_spin
+ * between rounds. The two spins take the same CPU, however busy the machine.
  */
 #include <pthread.h>
 #include <string.h>
@@ -13,18 +14,18 @@
 
 __attribute__((noinline)) uint64_t churn_thread_spin(uint64_t x)
 {
-	double end = wl_now() + 0.001;
+	double end = wl_thread_cpu() + 0.001;
 
-	while (wl_now() < end)
+	while (wl_thread_cpu() < end)
 		WL_SPIN(x, 1000);
 	return x;
 }
 
 __attribute__((noinline)) uint64_t churn_main_spin(uint64_t x)
 {
-	double end = wl_now() + 0.001;
+	double end = wl_thread_cpu() + 0.001;
 
-	while (wl_now() < end)
+	while (wl_thread_cpu() < end)
 		WL_SPIN(x, 1000);
 	return x;
 }

@@ -97,15 +97,17 @@ static const double shares[3] = {0.5, 0.3, 0.2};
 /*
  * The stages get fixed shares of CPU time whatever the machine: each stage's
  * cost per call is measured once (for time in the same 5/3/2 proportion),
- * then every round makes the number of calls that fills its share. The clock
- * is read once a round, not once a call, so clock calls do not eat into the
- * fast stages' time.
+ * then every round makes the number of calls that fills its share, and the
+ * thread CPU time each stage took in the round corrects its number of calls
+ * for the next (a stage's cost drifts with its data and with the caches).
+ * The clock is read once a stage and round, not once a call, so clock calls
+ * do not eat into the fast stages' time.
  */
 __attribute__((noinline)) uint64_t run_pipeline(double seconds)
 {
 	double end = wl_now() + seconds;
 	uint64_t acc = 0, seed = 42;
-	long reps[3];
+	double reps[3];
 
 	for (int i = 0; i < NRECORDS; i++) {
 		seed = wl_mix(seed, 3);
@@ -122,14 +124,20 @@ __attribute__((noinline)) uint64_t run_pipeline(double seconds)
 				acc += run_stage(i);
 			spent = wl_thread_cpu() - t0;
 		} while (spent < 0.1 * shares[i]);
-		reps[i] = (long)(ROUND_S * shares[i] / (spent / (double)n) + 0.5);
-		if (reps[i] < 1)
-			reps[i] = 1;
+		reps[i] = ROUND_S * shares[i] / (spent / (double)n);
 	}
 	while (wl_now() < end) {
 		for (int i = 0; i < 3; i++) {
-			for (long k = 0; k < reps[i]; k++)
+			long n = reps[i] < 1 ? 1 : (long)(reps[i] + 0.5);
+			double t0 = wl_thread_cpu(), spent;
+
+			for (long k = 0; k < n; k++)
 				acc += run_stage(i);
+			spent = wl_thread_cpu() - t0;
+			/* Halfway to the calls that would have filled the share. */
+			if (spent > 0)
+				reps[i] +=
+				    0.5 * (ROUND_S * shares[i] * (double)n / spent - reps[i]);
 		}
 		records[acc % NRECORDS].key ^= acc;
 	}

@@ -10,13 +10,16 @@ WL_PID_FILE=$T/pid wrap "$T/out" -u 1 -F 499 -- "$WORKLOADS/churn" 3
 P=$PROFILE
 pid=$(cat "$T/pid")
 # The main spin and each thread's spin take 1 ms of CPU each, by their own
-# CPU clocks (so neither starves the other on a loaded machine), but each
-# new thread starts a sampling period of its own, which makes the split of
-# the samples vary from run to run (28 to 72 % seen for the threads, perf
-# record alike): both must show, and what matters below is that the short
-# threads' samples keep their names.
-assert_cum_share "$P" churn_thread_spin 3 97
-assert_cum_share "$P" churn_main_spin 3 97
+# CPU clocks, but in frequency mode each new thread's event starts from a
+# period of its own and the kernel retunes the main thread's: how the
+# samples split is perf_event's doing and moves with the load (28 to 72 %
+# for the threads on a quiet machine, 99.7 % beside a CPU hog). Both must
+# show; what matters below is that the short threads' samples keep their
+# names.
+assert_cum_share "$P" churn_thread_spin 3 100
+n=$(chain_samples "$P" main churn_main_spin)
+[ "$n" -gt 0 ] || fail "no sample of main -> churn_main_spin: $(show_top "$P")"
+log "ok: $n samples of main -> churn_main_spin"
 assert_chain "$P" churn_thread churn_thread_spin
 n=$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /;churn_thread_spin(;|$)/ && $2 ~ /(^|\|)thread_name=churn-[0-9]+(\||$)/ { s += $1 } END { print s + 0 }')
 all=$(pprof_stacks "$P" | awk -F'\t' '$3 ~ /;churn_thread_spin(;|$)/ { s += $1 } END { print s + 0 }')

@@ -42,8 +42,6 @@ struct session {
 	struct backend *backend;
 	struct proc_table *procs;
 	struct stack_table *stacks;
-	struct stack_table *next_stacks; /* during a rotation: after the cut */
-	uint64_t cut;			 /* CLOCK_MONOTONIC ns of that cut */
 	struct export_thread *exporter;
 	uint64_t period_start; /* CLOCK_REALTIME ns */
 	uint64_t lost;	       /* in the current period */
@@ -90,9 +88,8 @@ static void on_sample(void *ctx, const struct hrprof_record *r)
 			memcpy(who.thread_name, th->comm, strnlen(th->comm, sizeof(th->comm) - 1));
 		who.view = proc_table__view(s->procs, p);
 	}
-	err = stack_table__add(s->next_stacks && r->time_ns > s->cut ? s->next_stacks : s->stacks,
-			       &who, r->flags, kips, r->nr_kernel, who.view ? uips : NULL,
-			       who.view ? r->nr_user : 0, r->period);
+	err = stack_table__add(s->stacks, &who, r->flags, kips, r->nr_kernel,
+			       who.view ? uips : NULL, who.view ? r->nr_user : 0, r->period);
 	if (err)
 		s->dropped_stacks++;
 }
@@ -137,9 +134,9 @@ static void session_drain(struct session *s)
 /*
  * Ends the current profile at this instant and hands its stacks to the
  * export thread. The drain delivers the records up to the cut (all of them
- * once sampling stopped); a sample of after the cut that a ring still
- * shows goes to the next profile by its timestamp, so consecutive profiles
- * meet exactly, and no sample is in two.
+ * once sampling stopped); those of after the cut stay in the rings for the
+ * next drain, into the next profile, so consecutive profiles meet exactly,
+ * and no sample is in two.
  */
 static void session_rotate(struct session *s, bool final)
 {
@@ -151,10 +148,7 @@ static void session_rotate(struct session *s, bool final)
 		log_error("out of memory: the current profile continues into the next period");
 		return;
 	}
-	s->next_stacks = next;
-	s->cut = cut;
 	s->ops->drain(s->backend, final ? UINT64_MAX : cut);
-	s->next_stacks = NULL;
 	if (final && !stack_table__samples(s->stacks) && !s->lost) {
 		/* The part of a period after the target ended: nothing to say. */
 		log_debug("last period empty: no profile");
@@ -419,9 +413,10 @@ static void session_report(struct session *s, const struct export_stats *es)
 		   es->profiles, es->samples, bs.lost, es->failed);
 	log_debug("backend %s: %" PRIu64 " samples, %" PRIu64 " lost, %" PRIu64
 		  " throttled, %" PRIu64 " bad records; %" PRIu64 " mmaps, %" PRIu64
-		  " backfills, %" PRIu64 " pids over the cap, %" PRIu64 " stacks dropped",
+		  " backfills, %" PRIu64 " pids over the cap, %" PRIu64 " stacks dropped; %" PRIu64
+		  " process views, %" PRIu64 " stale (over the memory bound)",
 		  s->ops->name, bs.samples, bs.lost, bs.throttled, bs.bad_records, ps.mmaps,
-		  ps.backfills, ps.dropped_pids, s->dropped_stacks);
+		  ps.backfills, ps.dropped_pids, s->dropped_stacks, ps.views, ps.views_stale);
 }
 
 int session_run(const struct options *opts, const struct backend_ops *ops)

@@ -175,7 +175,7 @@ KVERS ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),$(shell uname -r)
 	   $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build))))
 kdir_of = /lib/modules/$(1)/build
 endif
-KMOD_SRCS := Kbuild $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hrprof.h
+KMOD_SRCS := Kbuild VERSION $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hrprof.h
 
 # Each kernel gets a copy of the DKMS tree (Kbuild, kmod/, include/), so
 # build outputs stay under build/ and the module builds as DKMS builds it.
@@ -183,7 +183,7 @@ kmod: $(KMOD_SRCS)
 	$(Q)[ -n "$(KVERS)" ] || { echo "no kernel headers: apt-get install linux-headers-amd64"; exit 1; }
 	$(Q)for v in $(KVERS); do \
 		d=$(abspath $(BUILD_ROOT))/kmod/$$v; \
-		mkdir -p $$d/kmod $$d/include && cp Kbuild $$d/ && cp kmod/*.c kmod/*.h kmod/Kbuild $$d/kmod/ && \
+		mkdir -p $$d/kmod $$d/include && cp Kbuild VERSION $$d/ && cp kmod/*.c kmod/*.h kmod/Kbuild $$d/kmod/ && \
 		cp include/hrprof.h $$d/include/ && \
 		printf '  %-7s %s\n' KMOD "$$v" && \
 		$(MAKE) --no-print-directory -C $(call kdir_of,$$v) M=$$d $(if $(V),V=1) modules \
@@ -196,7 +196,7 @@ DKMS_SRC := /usr/src/$(DKMS_NAME)-$(VERSION)
 
 dkms-tree:
 	$(Q)rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/kmod $(DKMS_SRC)/include
-	$(Q)cp Kbuild $(DKMS_SRC)/ && cp kmod/*.c kmod/*.h kmod/Kbuild $(DKMS_SRC)/kmod/ && \
+	$(Q)cp Kbuild VERSION $(DKMS_SRC)/ && cp kmod/*.c kmod/*.h kmod/Kbuild $(DKMS_SRC)/kmod/ && \
 		cp include/hrprof.h $(DKMS_SRC)/include/
 	$(Q)sed 's/@VERSION@/$(VERSION)/' dkms/dkms.conf > $(DKMS_SRC)/dkms.conf
 

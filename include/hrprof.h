@@ -72,19 +72,24 @@ struct hrprof_record {
  * the last mapping is gone; the module cannot be unloaded while a session
  * is open. Errors:
  *   ENOTTY  unknown ioctl
+ *   EACCES  open without CAP_SYS_ADMIN
  *   EINVAL  bad argument: reserved field or flags not zero, unknown source,
  *           rate, frames, ring_pages or watermark out of range, a ring too
  *           small for two of the deepest records, the NMI test source
- *           without HRPROF_CFG_FREQ, a tgid above PID_MAX_LIMIT; an mmap of
- *           the wrong offset or length
+ *           without HRPROF_CFG_FREQ, a tgid above PID_MAX_LIMIT; a rate
+ *           above kernel.perf_event_max_sample_rate, or a period shorter
+ *           than its inverse (for cycles: at the CPU's nominal clock); an
+ *           mmap of the wrong offset or length
  *   EPERM   a writable mmap of the producer page or the data
  *   ENODATA START, or an mmap, before CONFIGURE
  *   EBUSY   a second open; CONFIGURE while running or while rings are mapped
  *           (STOP while stopped, START while running, and START before the
  *           rings are mapped, succeed)
- *   ESRCH   ADD_TARGET of a process that does not exist
- *   ENOSPC  ADD_TARGET with the target set full
- *   ENODEV  CONFIGURE of a source this machine lacks (PMU in a VM)
+ *   ESRCH   ADD_TARGET or REMOVE_TARGET of a process that does not exist
+ *   ENOENT  REMOVE_TARGET of a process that is not a target
+ *   ENODEV  CONFIGURE of a source this machine lacks (PMU in a VM; the NMI
+ *           test source unless the module was loaded with nmi_test=1)
+ *   EFAULT  an argument at a bad address
  */
 
 #define HRPROF_DEVICE "/dev/hrprof"
@@ -92,7 +97,7 @@ struct hrprof_record {
 /* hrprof_info.features */
 #define HRPROF_FEAT_PMU	      (1ULL << 0) /* a PMU cycles counter (NMI) exists */
 #define HRPROF_FEAT_CPU_CLOCK (1ULL << 1) /* cpu-clock (hrtimer) sampling */
-#define HRPROF_FEAT_NMI_TEST  (1ULL << 2) /* the test-only self-NMI source */
+#define HRPROF_FEAT_NMI_TEST  (1ULL << 2) /* the test-only NMI source (nmi_test=1) */
 
 struct hrprof_info {
 	__u32 abi_version; /* HRPROF_ABI_VERSION */
@@ -108,7 +113,7 @@ struct hrprof_info {
 #define HRPROF_SOURCE_AUTO	0 /* PMU cycles where a PMU exists, else cpu-clock */
 #define HRPROF_SOURCE_PMU	1 /* hardware cycles, overflow in NMI */
 #define HRPROF_SOURCE_CPU_CLOCK 2 /* per-CPU hrtimer; with targets, only while one runs */
-#define HRPROF_SOURCE_NMI_TEST	3 /* test-only: an hrtimer raises a self-NMI */
+#define HRPROF_SOURCE_NMI_TEST	3 /* test-only: an hrtimer sends the next CPU an NMI */
 
 /* hrprof_config.flags */
 #define HRPROF_CFG_FREQ	      (1U << 0) /* sample_rate is Hz, else a period */
@@ -124,7 +129,7 @@ struct hrprof_info {
 struct hrprof_config {
 	__u32 source;
 	__u32 flags;
-	__u64 sample_rate;	 /* Hz with HRPROF_CFG_FREQ (1..100000), else events */
+	__u64 sample_rate;	 /* Hz with HRPROF_CFG_FREQ (1..max rate), else events */
 	__u32 max_kernel_frames; /* 0..max_frames */
 	__u32 max_user_frames;	 /* 0..max_frames */
 	__u32 ring_pages;	 /* data pages per CPU: a power of two, 0 = default */
@@ -148,7 +153,7 @@ struct hrprof_stats {
 	__u64 user_faults;  /* user walks cut by an unreadable frame */
 	__u64 sample_ns;    /* time spent in the sample path, recorded samples */
 	__u64 targets;	    /* in the target set now */
-	__u64 targets_full; /* targets refused: set full */
+	__u64 targets_full; /* always 0: the set holds every pid */
 	__u64 wakeups;	    /* irq_work wakeups queued */
 	__u64 missed;	    /* cpu-clock periods the timer fired too late to
 			     * sample (the next sample's period covers them) */

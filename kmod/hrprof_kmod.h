@@ -21,9 +21,7 @@
 #define HRPROF_MAX_FRAMES	 HRPROF_MAX_USER_FRAMES
 #define HRPROF_MAX_RING_PAGES	 4096
 #define HRPROF_DEFAULT_PAGES	 256
-#define HRPROF_MAX_RATE		 100000
-#define HRPROF_TARGET_SLOTS	 4096 /* a power of two */
-#define HRPROF_MIN_PERIOD_NS	 10000 /* perf's floor for its hrtimer events too */
+#define HRPROF_MAX_RATE		 100000 /* perf's default perf_event_max_sample_rate */
 /* The user stack is read in windows of at most this many bytes (see walk_user). */
 #define HRPROF_USTACK_WINDOW	 512
 
@@ -42,16 +40,15 @@ struct hrprof_ring {
 };
 
 /*
- * The target set: tgids (initial pid namespace) in an open-addressing table
- * that the sample path reads without locks (READ_ONCE of u32 slots). lock
- * serializes writers (ioctls and the fork/exit tracepoints). Deleted slots
- * become tombstones, reused by later inserts.
+ * The target set: one bit per tgid of the initial pid namespace (512 KiB
+ * for PID_MAX_LIMIT pids), so a lookup is one load however many processes
+ * came and went. Writers (the ioctls, the fork and exit probes) use atomic
+ * bit operations and need no lock; the sample path and the sched_switch
+ * probe only test a bit.
  */
 struct hrprof_targets {
-	raw_spinlock_t lock;
-	u32 slots[HRPROF_TARGET_SLOTS];
-	unsigned int live; /* under lock */
-	unsigned int full; /* refused: under lock */
+	unsigned long *bits;
+	atomic_t live;
 };
 
 struct hrprof_cpu_stats {
@@ -121,21 +118,34 @@ struct hrprof_ring *hrprof_ring_new(int cpu, unsigned int nr_data, u64 watermark
 void hrprof_ring_free(struct hrprof_ring *r);
 bool hrprof_ring_readable(const struct hrprof_ring *r);
 
+/*
+ * Calls go one way: main.c -> probes.c -> source.c -> sample.c -> targets.c
+ * (main.c calls each; none calls back up).
+ */
+
+/* targets.c */
+int hrprof_targets_init(struct hrprof_targets *t);
+void hrprof_targets_free(struct hrprof_targets *t);
+bool hrprof_targets_has(const struct hrprof_targets *t, u32 tgid);
+int hrprof_targets_add(struct hrprof_targets *t, u32 tgid);
+bool hrprof_targets_remove(struct hrprof_targets *t, u32 tgid);
+bool hrprof_is_target(const struct hrprof_session *s, struct task_struct *task);
+
 /* sample.c */
 bool hrprof_sample(struct hrprof_session *s, struct pt_regs *regs, u64 period, u64 now);
-void hrprof_clock_switch(struct hrprof_session *s, struct task_struct *next);
+
+/* source.c */
+extern bool hrprof_has_pmu;  /* a PMU cycles counter can be made */
+extern bool hrprof_nmi_test; /* the nmi_test module parameter */
+void hrprof_sources_init(void);
 int hrprof_source_create(struct hrprof_session *s);
 void hrprof_source_destroy(struct hrprof_session *s);
 int hrprof_source_start(struct hrprof_session *s);
 void hrprof_source_stop(struct hrprof_session *s);
 void hrprof_source_targets_added(struct hrprof_session *s);
-bool hrprof_pmu_present(void);
+void hrprof_clock_switch(struct hrprof_session *s, struct task_struct *next);
 
-/* targets.c */
-void hrprof_targets_init(struct hrprof_targets *t);
-bool hrprof_targets_has(const struct hrprof_targets *t, u32 tgid);
-int hrprof_targets_add(struct hrprof_targets *t, u32 tgid);
-bool hrprof_targets_remove(struct hrprof_targets *t, u32 tgid);
+/* probes.c */
 int hrprof_tracepoints_init(void);
 void hrprof_tracepoints_exit(void);
 void hrprof_tracepoints_attach(struct hrprof_session *s);

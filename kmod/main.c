@@ -8,6 +8,8 @@
  * _locked worker that checks every argument. The ABI (ioctls, ring layout,
  * barrier protocol, errors) is in include/hrprof.h.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -24,7 +26,6 @@
 #include "hrprof_kmod.h"
 
 static atomic_t hrprof_busy = ATOMIC_INIT(0);
-static bool hrprof_has_pmu;
 
 static void hrprof_wake(struct irq_work *work)
 {
@@ -59,6 +60,7 @@ static int hrprof_open(struct inode *inode, struct file *file)
 
 	if (!capable(CAP_SYS_ADMIN))
 		return -EACCES;
+	/* The one session; cleared at release after everything is freed. */
 	if (atomic_cmpxchg(&hrprof_busy, 0, 1))
 		return -EBUSY;
 	err = -ENOMEM;
@@ -68,12 +70,11 @@ static int hrprof_open(struct inode *inode, struct file *file)
 	mutex_init(&s->lock);
 	init_waitqueue_head(&s->wq);
 	init_irq_work(&s->wake_work, hrprof_wake);
-	hrprof_targets_init(&s->targets);
 	atomic_set(&s->mmaps, 0);
 	s->rings = kcalloc(nr_cpu_ids, sizeof(*s->rings), GFP_KERNEL);
 	s->events = kcalloc(nr_cpu_ids, sizeof(*s->events), GFP_KERNEL);
 	s->stats = alloc_percpu(struct hrprof_cpu_stats);
-	if (!s->rings || !s->events || !s->stats)
+	if (hrprof_targets_init(&s->targets) || !s->rings || !s->events || !s->stats)
 		goto err_free;
 	s->pidns = get_pid_ns(task_active_pid_ns(current));
 	hrprof_tracepoints_attach(s);
@@ -81,6 +82,7 @@ static int hrprof_open(struct inode *inode, struct file *file)
 	return 0;
 
 err_free:
+	hrprof_targets_free(&s->targets);
 	free_percpu(s->stats);
 	kfree(s->events);
 	kfree(s->rings);
@@ -100,6 +102,7 @@ static int hrprof_release(struct inode *inode, struct file *file)
 	mutex_unlock(&s->lock);
 	hrprof_tracepoints_detach();
 	put_pid_ns(s->pidns);
+	hrprof_targets_free(&s->targets);
 	free_percpu(s->stats);
 	kfree(s->events);
 	kfree(s->rings);
@@ -115,7 +118,9 @@ static long hrprof_get_info(void __user *arg)
 	memset(&info, 0, sizeof(info));
 	info.abi_version = HRPROF_ABI_VERSION;
 	info.nr_cpus = nr_cpu_ids;
-	info.features = HRPROF_FEAT_CPU_CLOCK | HRPROF_FEAT_NMI_TEST;
+	info.features = HRPROF_FEAT_CPU_CLOCK;
+	if (hrprof_nmi_test)
+		info.features |= HRPROF_FEAT_NMI_TEST;
 	if (hrprof_has_pmu)
 		info.features |= HRPROF_FEAT_PMU;
 	info.page_size = PAGE_SIZE;
@@ -223,10 +228,11 @@ static int hrprof_target_tgid(struct hrprof_session *s, void __user *arg, u32 *t
 static long hrprof_get_stats(struct hrprof_session *s, void __user *arg)
 {
 	struct hrprof_stats st;
-	unsigned long irqflags;
 	int cpu;
 
 	memset(&st, 0, sizeof(st));
+	/* Each CPU's counters are written by that CPU's sampler only: a
+	 * snapshot that may be a sample behind, never torn. */
 	for_each_possible_cpu(cpu) {
 		const struct hrprof_cpu_stats *c = per_cpu_ptr(s->stats, cpu);
 
@@ -238,10 +244,7 @@ static long hrprof_get_stats(struct hrprof_session *s, void __user *arg)
 		st.wakeups += READ_ONCE(c->wakeups);
 		st.missed += READ_ONCE(c->missed);
 	}
-	raw_spin_lock_irqsave(&s->targets.lock, irqflags);
-	st.targets = s->targets.live;
-	st.targets_full = s->targets.full;
-	raw_spin_unlock_irqrestore(&s->targets.lock, irqflags);
+	st.targets = atomic_read(&s->targets.live);
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -387,6 +390,8 @@ static const struct file_operations hrprof_fops = {
 	.open = hrprof_open,
 	.release = hrprof_release,
 	.unlocked_ioctl = hrprof_ioctl,
+	/* The ABI's structs have one layout for 32- and 64-bit callers. */
+	.compat_ioctl = compat_ptr_ioctl,
 	.mmap = hrprof_mmap,
 	.poll = hrprof_poll,
 	.llseek = noop_llseek,
@@ -403,19 +408,18 @@ static int __init hrprof_init(void)
 {
 	int err;
 
-	hrprof_has_pmu = hrprof_pmu_present();
+	hrprof_sources_init();
 	err = hrprof_tracepoints_init();
-	if (err) {
-		pr_err("hrprof: cannot follow forks and exits: %d\n", err);
+	if (err)
 		return err;
-	}
 	err = misc_register(&hrprof_dev);
 	if (err) {
 		hrprof_tracepoints_exit();
 		return err;
 	}
-	pr_info("hrprof: ABI %d, %s\n", HRPROF_ABI_VERSION,
-		hrprof_has_pmu ? "PMU cycles (NMI) available" : "no PMU: cpu-clock sampling");
+	pr_info("%s, ABI %d, %s%s\n", HRPROF_VERSION, HRPROF_ABI_VERSION,
+		hrprof_has_pmu ? "PMU cycles (NMI) available" : "no PMU: cpu-clock sampling",
+		hrprof_nmi_test ? ", NMI test source" : "");
 	return 0;
 }
 
@@ -430,4 +434,4 @@ module_exit(hrprof_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("hrprof");
 MODULE_DESCRIPTION("hrprof: kernel and user stack samples from NMIs or timers into per-CPU rings");
-MODULE_VERSION("0.1.0");
+MODULE_VERSION(HRPROF_VERSION);

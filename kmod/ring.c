@@ -5,6 +5,8 @@
  * to back, so a record written at any offset is contiguous both for the
  * writer and, through the same layout in the user mapping, for the reader.
  */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -80,7 +82,9 @@ void hrprof_ring_free(struct hrprof_ring *r)
 /* The reader has watermark bytes or more to read. */
 bool hrprof_ring_readable(const struct hrprof_ring *r)
 {
+	/* A hint for poll: a stale value only delays or repeats a wakeup. */
 	u64 prod = smp_load_acquire(&r->prod->producer_pos);
+	/* Written by the reader; read once, no ordering needed. */
 	u64 cons = READ_ONCE(r->cons->consumer_pos);
 
 	return prod - cons >= r->watermark;

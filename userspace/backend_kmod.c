@@ -15,6 +15,7 @@
 #include "kmod.h"
 #include "log.h"
 #include "ring_merge.h"
+#include "util.h"
 
 struct kmod_backend;
 
@@ -129,9 +130,19 @@ static int kmod_setup(struct kmod_backend *kb, const struct options *opts, int p
 		source = HRPROF_SOURCE_PMU;
 	err = kmod_configure(&kb->kmod, opts, source);
 	if (err) {
+		long max = sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 0);
+		char hint[96] = "";
+
+		if (err == -ENODEV)
+			snprintf(hint, sizeof(hint), "%s",
+				 source == HRPROF_SOURCE_NMI_TEST
+				     ? " (load hrprof.ko with nmi_test=1 for the test source)"
+				     : " (no PMU here: use cpu-clock)");
+		else if (err == -EINVAL && max > 0 && opts->frequency > max)
+			snprintf(hint, sizeof(hint),
+				 " (above kernel.perf_event_max_sample_rate, %ld Hz)", max);
 		log_error("kernel module: configuring %s sampling at %u Hz failed: %s%s",
-			  kmod_source_name(source), opts->frequency, strerror(-err),
-			  err == -ENODEV ? " (no PMU here: use cpu-clock)" : "");
+			  kmod_source_name(source), opts->frequency, strerror(-err), hint);
 		return err;
 	}
 	if (opts->mode != TARGET_GLOBAL && (err = kmod_add_target(&kb->kmod, (uint32_t)pid))) {

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "fileio.h"
 
@@ -75,5 +77,49 @@ int file_write_atomic(const char *path, mode_t mode, int (*fill)(int fd, void *a
 	else
 		dir_fsync(path);
 	free(tmp);
+	return err;
+}
+
+int gzip_write_fd(int fd, const uint8_t *data, size_t len)
+{
+	const size_t out_size = 128 * 1024;
+	z_stream zs = {0};
+	unsigned char *out;
+	int flush, zret, err = 0;
+
+	out = malloc(out_size);
+	if (!out)
+		return -ENOMEM;
+	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(out);
+		return -ENOMEM;
+	}
+	do {
+		/* avail_in is a uInt: feed at most 1 GiB at a time */
+		size_t chunk = len > (1U << 30) ? (1U << 30) : len;
+
+		zs.next_in = (Bytef *)data;
+		zs.avail_in = (uInt)chunk;
+		data += chunk;
+		len -= chunk;
+		flush = len ? Z_NO_FLUSH : Z_FINISH;
+		do {
+			zs.next_out = out;
+			zs.avail_out = (uInt)out_size;
+			zret = deflate(&zs, flush);
+			if (zret == Z_STREAM_ERROR) {
+				err = -EIO;
+				goto out;
+			}
+			err = write_all(fd, out, out_size - zs.avail_out);
+			if (err)
+				goto out;
+		} while (zs.avail_out == 0);
+	} while (flush != Z_FINISH);
+	if (zret != Z_STREAM_END)
+		err = -EIO;
+out:
+	deflateEnd(&zs);
+	free(out);
 	return err;
 }

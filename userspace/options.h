@@ -46,6 +46,11 @@ struct options {
 	const char *environment;
 	const char *service_version;
 	const char *tags; /* "k:v,k:v" as given */
+	/* Where uploads go, as given (resolved into upload_url below). */
+	const char *agent_url;
+	const char *agent_host;
+	const char *agent_port;
+	int upload_flag; /* -1 unset, 0 --no-upload, 1 --upload */
 	/* Uploads (agent.c). */
 	bool upload;	     /* resolved: send profiles to the Agent or intake */
 	char *upload_url;    /* full endpoint URL (malloc'd) */
@@ -70,13 +75,19 @@ struct options {
 #define EXIT_USAGE 2 /* bad flag or value: nothing was started */
 
 /*
- * Fills opts from argv and the environment. On a bad value, prints one line to
+ * Fills opts from argv and the environment, both read through one table of
+ * options (options.c) that also gives --help and --show_config. On a bad value, prints one line to
  * stderr and returns -EINVAL. Checks that need the system (pid exists, output
  * directory writable, frequency within the kernel's limit) are done here too,
  * before anything is started. Returns zero on success.
  */
 int options_parse(struct options *opts, int argc, char **argv);
 void options_print(const struct options *opts, FILE *out);
+/* For options*.c: after parsing, the checks that need the system (see
+ * options_parse). Returns 0 or -EINVAL after one line on stderr. */
+int options_resolve(struct options *opts);
+/* Prints "hrprof: <message>" on stderr; returns -EINVAL. */
+int options_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void options_free(struct options *opts);
 void options_usage(FILE *out);
 const char *event_name(enum event_kind event);

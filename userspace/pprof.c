@@ -6,8 +6,7 @@
  * the string table) and only builds the protobuf-c message tree in
  * pprof__encode, pointing into those arrays, so adding a sample costs no
  * allocation beyond amortized array growth. Strings and functions are
- * interned through open-addressing hash tables (linear probing, power-of-two
- * size, at most half full) that store index + 1 (0 marks an empty slot).
+ * interned through hash tables (hashtab.h) that store index + 1.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,9 +15,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "fileio.h"
+#include "hashtab.h"
 #include "pprof.h"
 #include "profile.pb-c.h"
 #include "util.h"
@@ -26,7 +25,6 @@
 struct pprof_str {
 	char *s;
 	size_t len;
-	uint64_t hash;
 };
 
 struct pprof_value_type {
@@ -48,7 +46,6 @@ struct pprof_function_rec {
 	int64_t name;
 	int64_t system_name;
 	int64_t filename;
-	uint64_t hash;
 };
 
 struct pprof_location_rec {
@@ -75,13 +72,11 @@ struct pprof_label_rec {
 struct pprof {
 	struct pprof_str *strs;
 	size_t nstrs, cap_strs;
-	uint32_t *str_slots; /* string index + 1 */
-	size_t str_nslots;
+	struct hashtab str_tab; /* string index + 1 */
 
 	struct pprof_function_rec *fns;
 	size_t nfns, cap_fns;
-	uint32_t *fn_slots; /* function index + 1 */
-	size_t fn_nslots;
+	struct hashtab fn_tab; /* function index (its id - 1) + 1 */
 
 	struct pprof_value_type *sample_types;
 	size_t nsample_types, cap_sample_types;
@@ -132,70 +127,20 @@ static int array__reserve(void *arrp, size_t *cap, size_t need, size_t size)
 	return 0;
 }
 
-static uint64_t hash__mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-	h ^= h >> 31;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 29;
-	return h;
-}
-
-/* Rebuilds a slot table of nslots (a power of two) from the given hashes. */
-static int slots__rebuild(uint32_t **slots, size_t *nslots, size_t nslots_new, size_t n,
-			  const void *recs, size_t rec_size, size_t hash_off)
-{
-	uint32_t *s = calloc(nslots_new, sizeof(*s));
-	size_t mask = nslots_new - 1;
-
-	if (!s)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t h;
-		size_t pos;
-
-		memcpy(&h, (const char *)recs + i * rec_size + hash_off, sizeof(h));
-		pos = h & mask;
-		while (s[pos])
-			pos = (pos + 1) & mask;
-		s[pos] = (uint32_t)(i + 1);
-	}
-	free(*slots);
-	*slots = s;
-	*nslots = nslots_new;
-	return 0;
-}
-
-/* Makes room for one more entry in a table holding n: keeps it half empty. */
-static int slots__reserve(uint32_t **slots, size_t *nslots, size_t n, const void *recs,
-			  size_t rec_size, size_t hash_off)
-{
-	size_t want = *nslots ? *nslots : 1024;
-
-	if (n >= UINT32_MAX - 1)
-		return -ENOMEM;
-	while ((n + 1) * 2 > want)
-		want *= 2;
-	if (want == *nslots)
-		return 0;
-	return slots__rebuild(slots, nslots, want, n, recs, rec_size, hash_off);
-}
-
 static int64_t pprof__str_len(struct pprof *p, const char *s, size_t len)
 {
 	uint64_t h = hash_bytes(s, len);
+	struct hashtab_slot *slot;
 	struct pprof_str *e;
-	size_t mask, pos;
 	char *copy;
 
-	if (slots__reserve(&p->str_slots, &p->str_nslots, p->nstrs, p->strs, sizeof(*p->strs),
-			   offsetof(struct pprof_str, hash)))
+	if (p->nstrs >= UINT32_MAX - 1 || hashtab__reserve(&p->str_tab, 1))
 		return -1;
-	mask = p->str_nslots - 1;
-	for (pos = h & mask; p->str_slots[pos]; pos = (pos + 1) & mask) {
-		e = &p->strs[p->str_slots[pos] - 1];
-		if (e->hash == h && e->len == len && !memcmp(e->s, s, len))
-			return p->str_slots[pos] - 1;
+	for (slot = hashtab__probe(&p->str_tab, h); slot->val;
+	     slot = hashtab__next(&p->str_tab, slot)) {
+		e = &p->strs[slot->val - 1];
+		if (slot->hash == h && e->len == len && !memcmp(e->s, s, len))
+			return (int64_t)slot->val - 1;
 	}
 	if (array__reserve(&p->strs, &p->cap_strs, p->nstrs + 1, sizeof(*p->strs)))
 		return -1;
@@ -207,8 +152,7 @@ static int64_t pprof__str_len(struct pprof *p, const char *s, size_t len)
 	e = &p->strs[p->nstrs];
 	e->s = copy;
 	e->len = len;
-	e->hash = h;
-	p->str_slots[pos] = (uint32_t)(++p->nstrs);
+	hashtab__fill(&p->str_tab, slot, h, ++p->nstrs);
 	return (int64_t)(p->nstrs - 1);
 }
 
@@ -241,9 +185,9 @@ void pprof__free(struct pprof *p)
 	for (size_t i = 0; i < p->nstrs; i++)
 		free(p->strs[i].s);
 	free(p->strs);
-	free(p->str_slots);
+	hashtab__free(&p->str_tab);
 	free(p->fns);
-	free(p->fn_slots);
+	hashtab__free(&p->fn_tab);
 	free(p->sample_types);
 	free(p->comments);
 	free(p->maps);
@@ -336,20 +280,20 @@ uint64_t pprof__function(struct pprof *p, const char *name, const char *system_n
 	int64_t n = pprof__str(p, name), s = pprof__str(p, system_name ? system_name : name);
 	int64_t f = pprof__str(p, filename);
 	struct pprof_function_rec *e;
-	size_t mask, pos;
+	struct hashtab_slot *slot;
+	int64_t key[3] = {n, s, f};
 	uint64_t h;
 
 	if (n < 0 || s < 0 || f < 0)
 		return 0;
-	h = hash__mix(hash__mix(hash__mix(0, (uint64_t)n), (uint64_t)s), (uint64_t)f);
-	if (slots__reserve(&p->fn_slots, &p->fn_nslots, p->nfns, p->fns, sizeof(*p->fns),
-			   offsetof(struct pprof_function_rec, hash)))
+	h = hash_bytes(key, sizeof(key));
+	if (hashtab__reserve(&p->fn_tab, 1))
 		return 0;
-	mask = p->fn_nslots - 1;
-	for (pos = h & mask; p->fn_slots[pos]; pos = (pos + 1) & mask) {
-		e = &p->fns[p->fn_slots[pos] - 1];
+	for (slot = hashtab__probe(&p->fn_tab, h); slot->val;
+	     slot = hashtab__next(&p->fn_tab, slot)) {
+		e = &p->fns[slot->val - 1];
 		if (e->name == n && e->system_name == s && e->filename == f)
-			return p->fn_slots[pos];
+			return slot->val;
 	}
 	if (array__reserve(&p->fns, &p->cap_fns, p->nfns + 1, sizeof(*p->fns)))
 		return 0;
@@ -357,8 +301,7 @@ uint64_t pprof__function(struct pprof *p, const char *name, const char *system_n
 	e->name = n;
 	e->system_name = s;
 	e->filename = f;
-	e->hash = h;
-	p->fn_slots[pos] = (uint32_t)(++p->nfns);
+	hashtab__fill(&p->fn_tab, slot, h, ++p->nfns);
 	return p->nfns;
 }
 
@@ -627,51 +570,6 @@ out:
 	return err;
 }
 
-/* Streams data gzip-compressed (fastest level, as Go's runtime/pprof) to fd. */
-static int gzip__write_fd(int fd, const uint8_t *data, size_t len)
-{
-	const size_t out_size = 128 * 1024;
-	z_stream zs = {0};
-	unsigned char *out;
-	int flush, zret, err = 0;
-
-	out = malloc(out_size);
-	if (!out)
-		return -ENOMEM;
-	if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		free(out);
-		return -ENOMEM;
-	}
-	do {
-		/* avail_in is a uInt: feed at most 1 GiB at a time */
-		size_t chunk = len > (1U << 30) ? (1U << 30) : len;
-
-		zs.next_in = (Bytef *)data;
-		zs.avail_in = (uInt)chunk;
-		data += chunk;
-		len -= chunk;
-		flush = len ? Z_NO_FLUSH : Z_FINISH;
-		do {
-			zs.next_out = out;
-			zs.avail_out = (uInt)out_size;
-			zret = deflate(&zs, flush);
-			if (zret == Z_STREAM_ERROR) {
-				err = -EIO;
-				goto out;
-			}
-			err = write_all(fd, out, out_size - zs.avail_out);
-			if (err)
-				goto out;
-		} while (zs.avail_out == 0);
-	} while (flush != Z_FINISH);
-	if (zret != Z_STREAM_END)
-		err = -EIO;
-out:
-	deflateEnd(&zs);
-	free(out);
-	return err;
-}
-
 struct gzip_job {
 	const uint8_t *buf;
 	size_t len;
@@ -681,7 +579,7 @@ static int gzip_fill(int fd, void *arg)
 {
 	struct gzip_job *j = arg;
 
-	return gzip__write_fd(fd, j->buf, j->len);
+	return gzip_write_fd(fd, j->buf, j->len);
 }
 
 /* Encodes and compresses p into path, whole or not at all (a profile is an

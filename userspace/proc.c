@@ -27,39 +27,6 @@ struct proc_table {
 	struct proc_stats stats;
 };
 
-struct mapping *mapping__get(struct mapping *m)
-{
-	if (m)
-		__atomic_add_fetch(&m->refs, 1, __ATOMIC_RELAXED);
-	return m;
-}
-
-void mapping__put(struct mapping *m)
-{
-	if (m && !__atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL))
-		free(m);
-}
-
-bool mapping__is_file(const struct mapping *m)
-{
-	return m->path[0] == '/' && strncmp(m->path, "//anon", 6) && strncmp(m->path, "/memfd:", 7);
-}
-
-struct jitmap *jitmap__get(struct jitmap *j)
-{
-	if (j)
-		__atomic_add_fetch(&j->refs, 1, __ATOMIC_RELAXED);
-	return j;
-}
-
-void jitmap__put(struct jitmap *j)
-{
-	if (j && !__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL)) {
-		perfmap__free(j->map);
-		free(j);
-	}
-}
-
 struct proc_view *proc_view__get(struct proc_view *v)
 {
 	if (v)
@@ -90,55 +57,6 @@ static void proc__changed(struct proc *p)
 	p->view_old = true;
 }
 
-static struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t dev,
-				    uint64_t ino, const char *path)
-{
-	size_t len = strlen(path);
-	struct mapping *m = malloc(sizeof(*m) + len + 1);
-
-	if (!m)
-		return NULL;
-	*m = (struct mapping){
-	    .refs = 1, .start = start, .end = end, .pgoff = pgoff, .dev = dev, .ino = ino};
-	memcpy(m->path, path, len + 1);
-	return m;
-}
-
-void container_id_from_cgroup(const char *path, char out[65])
-{
-	char *line = NULL;
-	size_t cap = 0;
-	FILE *f;
-
-	out[0] = 0;
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (!out[0] && getline(&line, &cap, f) > 0) {
-		for (char *c = line; *c; c++) {
-			size_t n = strspn(c, "0123456789abcdef");
-
-			if (n == 64 && (c == line || c[-1] == '/' || c[-1] == '-') &&
-			    (c[64] == 0 || c[64] == '/' || c[64] == '.' || c[64] == '\n')) {
-				memcpy(out, c, 64);
-				out[64] = 0;
-				break;
-			}
-			c += n ? n - 1 : 0;
-		}
-	}
-	free(line);
-	fclose(f);
-}
-
-void container_id_of(int pid, char out[65])
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid > 0 ? pid : getpid());
-	container_id_from_cgroup(path, out);
-}
-
 struct proc_table *proc_table__new(unsigned int max_procs)
 {
 	struct proc_table *t = calloc(1, sizeof(*t));
@@ -162,14 +80,16 @@ static void proc__free(struct proc *p)
 
 void proc_table__free(struct proc_table *t)
 {
+	void *v;
+
 	if (!t)
 		return;
-	u32map__for_each(&t->procs, i)
-		proc__free(t->procs.vals[i]);
-	u32map__for_each(&t->threads, i)
-		free(t->threads.vals[i]);
-	u32map__for_each(&t->names, i)
-		free(t->names.vals[i]);
+	u32map__for_each(&t->procs, i, v)
+		proc__free(v);
+	u32map__for_each(&t->threads, i, v)
+		free(v);
+	u32map__for_each(&t->names, i, v)
+		free(v);
 	u32map__fini(&t->names);
 	u32map__fini(&t->procs);
 	u32map__fini(&t->threads);
@@ -204,51 +124,6 @@ static void set_exe(struct proc *p, const char *path)
 		*deleted = 0;
 	if (tmp[0])
 		memcpy(p->exe, tmp, sizeof(tmp));
-}
-
-/* Parses a hex or decimal field ending at one of stops or at the end of the
- * line; false on overflow or anything else. */
-static bool parse_u64(char **s, int base, const char *stops, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	if (!isxdigit((unsigned char)**s))
-		return false;
-	*out = strtoull(*s, &end, base);
-	if (errno || end == *s || (*end && !strchr(stops, *end)))
-		return false;
-	*s = *end ? end + 1 : end;
-	return true;
-}
-
-bool maps_parse_line(char *line, uint64_t *start, uint64_t *end, uint64_t *pgoff, uint64_t *dev,
-		     uint64_t *ino, char **path)
-{
-	uint64_t major, minor;
-	char *s = line, *perms, *nl;
-
-	if (!parse_u64(&s, 16, "-", start) || !parse_u64(&s, 16, " ", end))
-		return false;
-	perms = s;
-	if (strlen(perms) < 5 || perms[4] != ' ')
-		return false;
-	s += 5;
-	if (!parse_u64(&s, 16, " ", pgoff) || !parse_u64(&s, 16, ":", &major) ||
-	    !parse_u64(&s, 16, " ", &minor) || !parse_u64(&s, 10, " \n", ino))
-		return false;
-	if (perms[2] != 'x' || *end <= *start || major > 0xfff || minor > 0xfffff)
-		return false;
-	*dev = makedev((unsigned int)major, (unsigned int)minor);
-	while (*s == ' ')
-		s++;
-	*path = s;
-	nl = strchr(*path, '\n');
-	if (nl)
-		*nl = 0;
-	if (!**path)
-		*path = "//anon";
-	return true;
 }
 
 /* Reads what the kernel's records would have told us had we been there. */
@@ -423,28 +298,6 @@ static int proc__reserve(struct proc *p, size_t n)
 	p->maps = maps;
 	p->maps_cap = cap;
 	return 0;
-}
-
-size_t mappings_lower(struct mapping *const *maps, size_t n, uint64_t addr)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (maps[mid]->end <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-struct mapping *mappings_find(struct mapping *const *maps, size_t n, uint64_t addr)
-{
-	size_t i = mappings_lower(maps, n, addr);
-
-	return i < n && maps[i]->start <= addr ? maps[i] : NULL;
 }
 
 static size_t proc__lower(const struct proc *p, uint64_t addr)
@@ -638,20 +491,22 @@ void proc_table__exit(struct proc_table *t, uint32_t pid, uint32_t tid)
 
 void proc_table__collect(struct proc_table *t)
 {
-	for (size_t i = 0; i < t->threads.cap; i++) {
-		struct thread *th = t->threads.vals[i];
+	void *v;
 
-		if (t->threads.keys[i] && th->exited) {
-			u32map__del(&t->threads, th->tid);
+	u32map__for_each(&t->threads, i, v) {
+		struct thread *th = v;
+
+		if (th->exited) {
+			u32map__del_at(&t->threads, i);
 			free(th);
-			i--; /* backward shift may have moved an entry here */
+			i--; /* the removal may have moved an entry here */
 		}
 	}
-	for (size_t i = 0; i < t->procs.cap; i++) {
-		struct proc *p = t->procs.vals[i];
+	u32map__for_each(&t->procs, i, v) {
+		struct proc *p = v;
 
-		if (t->procs.keys[i] && p->exited) {
-			u32map__del(&t->procs, p->pid);
+		if (p->exited) {
+			u32map__del_at(&t->procs, i);
 			proc__free(p);
 			i--;
 		}
@@ -726,8 +581,10 @@ void proc_table__stats(const struct proc_table *t, struct proc_stats *st)
 
 void proc_table__for_each(struct proc_table *t, void (*fn)(struct proc *p, void *arg), void *arg)
 {
-	u32map__for_each(&t->procs, i) {
-		struct proc *p = t->procs.vals[i];
+	void *v;
+
+	u32map__for_each(&t->procs, i, v) {
+		struct proc *p = v;
 
 		if (!p->exited)
 			fn(p, arg);

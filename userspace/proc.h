@@ -50,6 +50,10 @@ struct proc_view {
 	struct mapping *maps[]; /* sorted by start, each holding a reference */
 };
 
+/* mapping.c */
+/* A new mapping, one reference held; NULL when out of memory. */
+struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t dev,
+			     uint64_t ino, const char *path);
 struct mapping *mapping__get(struct mapping *m);
 void mapping__put(struct mapping *m);
 /* True for a mapping backed by a file that can be opened (not [vdso], anon...). */

@@ -6,16 +6,19 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "profile.h"
 #include "proc.h"
 #include "hrprof.h"
 #include "log.h"
 #include "pprof.h"
 #include "sym.h"
+#include "util.h"
 
 #define SYM_CACHE_FILES 256
 #define KERNEL_START	0xffff800000000000ull
@@ -58,54 +61,49 @@ void symbolizer__trim(struct symbolizer *sy)
 
 /* (owner, address) -> id: locations by mapping and address, mappings by pointer. */
 struct idmap {
+	struct hashtab tab; /* key index + 1 */
 	struct idkey {
 		const void *owner;
 		uint64_t addr;
 		uint64_t id;
-	} * slots;
-	size_t cap, len;
+	} * keys;
+	size_t n, cap;
 };
 
-static uint64_t idmap__hash(const void *owner, uint64_t addr)
-{
-	uint64_t h = (uint64_t)(uintptr_t)owner * 0x9e3779b97f4a7c15ull ^ addr;
-
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ull;
-	return h ^ (h >> 32);
-}
-
+/* The id stored for (owner, addr), 0 when new: the caller sets it. NULL
+ * when out of memory. The pointer lasts until the next call. */
 static uint64_t *idmap__slot(struct idmap *m, const void *owner, uint64_t addr)
 {
-	size_t i;
+	struct idkey key = {owner, addr, 0};
+	uint64_t h = hash_bytes(&key, offsetof(struct idkey, id));
+	struct hashtab_slot *s;
 
-	if ((m->len + 1) * 2 > m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 4096;
-		struct idkey *slots = calloc(cap, sizeof(*slots));
+	if (hashtab__reserve(&m->tab, 1))
+		return NULL;
+	for (s = hashtab__probe(&m->tab, h); s->val; s = hashtab__next(&m->tab, s)) {
+		struct idkey *k = &m->keys[s->val - 1];
 
-		if (!slots)
+		if (k->owner == owner && k->addr == addr)
+			return &k->id;
+	}
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 1024;
+		struct idkey *keys = reallocarray(m->keys, cap, sizeof(*keys));
+
+		if (!keys)
 			return NULL;
-		for (size_t j = 0; j < m->cap; j++) {
-			if (!m->slots[j].id)
-				continue;
-			i = idmap__hash(m->slots[j].owner, m->slots[j].addr) & (cap - 1);
-			while (slots[i].id)
-				i = (i + 1) & (cap - 1);
-			slots[i] = m->slots[j];
-		}
-		free(m->slots);
-		m->slots = slots;
+		m->keys = keys;
 		m->cap = cap;
 	}
-	i = idmap__hash(owner, addr) & (m->cap - 1);
-	while (m->slots[i].id && (m->slots[i].owner != owner || m->slots[i].addr != addr))
-		i = (i + 1) & (m->cap - 1);
-	if (!m->slots[i].id) {
-		m->slots[i].owner = owner;
-		m->slots[i].addr = addr;
-		m->len++;
-	}
-	return &m->slots[i].id;
+	m->keys[m->n] = key;
+	hashtab__fill(&m->tab, s, h, ++m->n);
+	return &m->keys[m->n - 1].id;
+}
+
+static void idmap__free(struct idmap *m)
+{
+	hashtab__free(&m->tab);
+	free(m->keys);
 }
 
 struct builder {
@@ -384,8 +382,8 @@ struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 	err = 0;
 out:
 	free(locs);
-	free(b.locs.slots);
-	free(b.maps.slots);
+	idmap__free(&b.locs);
+	idmap__free(&b.maps);
 	free(b.elfs);
 	if (err) {
 		log_error("building the profile failed: %s", strerror(-err));

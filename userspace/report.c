@@ -8,63 +8,39 @@
  * untrusted: sizes are bounded and a malformed file gives one error line.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
-#include "pprof.h"
+#include "hashtab.h"
+#include "pprof_read.h"
 #include "report.h"
-#include "profile.pb-c.h"
 #include "util.h"
 
-#define REPORT_MAX_SIZE	   ((size_t)512 << 20) /* raw file or decompressed */
-#define REPORT_NAME_MAX	   100		       /* longer names are cut, "..." added */
+#define REPORT_NAME_MAX	   100 /* longer names are cut, "..." added */
 #define REPORT_DEFAULT_TOP 20
-
-typedef Perftools__Profiles__Profile profile_t;
-
-struct report_buf {
-	uint8_t *data;
-	size_t len;
-};
-
-struct id_ent {
-	uint64_t id;
-	size_t idx;
-};
-
-/* id -> array index for mappings, locations or functions. */
-struct id_map {
-	struct id_ent *e;
-	size_t n;
-};
 
 struct report_node {
 	const char *name;
 	char *owned; /* name, when made up here (addresses) */
-	uint64_t hash;
 	int64_t flat;
 	int64_t cum;
 	size_t stamp; /* last sample (+1) counted in cum */
 };
 
 struct report {
-	const profile_t *pr;
-	struct id_map maps, locs, fns;
+	struct pprof_file pf;
+	const profile_t *pr; /* pf.pr */
 	struct report_node *nodes;
 	size_t nnodes, cap_nodes;
-	size_t *slots; /* node index + 1, by name */
-	size_t nslots;
-	size_t *fn_node;   /* function index -> node */
-	size_t *loc_frame; /* location index -> first of its frames in frames[] */
-	size_t *frames;	   /* node per frame, innermost first */
+	struct hashtab by_name; /* node index + 1 */
+	size_t *fn_node;	/* function index -> node */
+	size_t *loc_frame;	/* location index -> first of its frames in frames[] */
+	size_t *frames;		/* node per frame, innermost first */
 	size_t nframes;
 	size_t si;	   /* sample type shown */
 	long count_si;	   /* a sample type counted in "count", or -1 */
@@ -73,18 +49,6 @@ struct report {
 	int64_t lost_cnt;  /* the same in the count type */
 	int64_t total_cnt; /* all samples, in the count type */
 };
-
-static void why__set(char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void why__set(char *why, size_t n, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, n, fmt, ap);
-	va_end(ap);
-}
 
 /* Saturating signed add: malformed input must not overflow (UBSan). */
 static int64_t sat_add(int64_t a, int64_t b)
@@ -101,336 +65,6 @@ static int64_t sat_abs(int64_t v)
 	return v == INT64_MIN ? INT64_MAX : (v < 0 ? -v : v);
 }
 
-/* Reads the whole file, at most REPORT_MAX_SIZE bytes. */
-static int file__read(const char *path, struct report_buf *b, char *why, size_t whylen)
-{
-	size_t cap = 64 * 1024;
-	struct stat st;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st)) {
-		err = -errno;
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
-		goto out;
-	}
-	if (S_ISREG(st.st_mode) && st.st_size > 0)
-		cap = (size_t)st.st_size + 1 < REPORT_MAX_SIZE + 1 ? (size_t)st.st_size + 1
-								   : REPORT_MAX_SIZE + 1;
-	b->data = malloc(cap);
-	if (!b->data) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t n;
-
-		if (b->len == cap) {
-			uint8_t *nd;
-
-			if (cap > REPORT_MAX_SIZE) {
-				why__set(why, whylen, "file larger than %zu MiB",
-					 REPORT_MAX_SIZE >> 20);
-				err = -EFBIG;
-				goto out;
-			}
-			cap = cap * 2 > REPORT_MAX_SIZE + 1 ? REPORT_MAX_SIZE + 1 : cap * 2;
-			nd = realloc(b->data, cap);
-			if (!nd) {
-				err = -ENOMEM;
-				goto out;
-			}
-			b->data = nd;
-		}
-		n = read(fd, b->data + b->len, cap - b->len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		b->len += (size_t)n;
-	}
-	if (b->len > REPORT_MAX_SIZE) {
-		why__set(why, whylen, "file larger than %zu MiB", REPORT_MAX_SIZE >> 20);
-		err = -EFBIG;
-	}
-out:
-	close(fd);
-	return err;
-}
-
-static bool is_gzip(const struct report_buf *b)
-{
-	return b->len >= 2 && b->data[0] == 0x1f && b->data[1] == 0x8b;
-}
-
-/* Decompresses gzip (several members allowed, as `cat a.gz b.gz`) into out,
- * at most REPORT_MAX_SIZE bytes. */
-static int gunzip(const struct report_buf *in, struct report_buf *out, char *why, size_t whylen)
-{
-	size_t cap = in->len < ((size_t)16 << 20) ? in->len * 4 + 4096 : (size_t)64 << 20;
-	z_stream zs = {0};
-	int ret, err = 0;
-
-	out->data = malloc(cap);
-	if (!out->data)
-		return -ENOMEM;
-	if (inflateInit2(&zs, 15 + 16) != Z_OK)
-		return -ENOMEM;
-	zs.next_in = in->data;
-	zs.avail_in = (uInt)in->len; /* in->len <= REPORT_MAX_SIZE < 4 GiB */
-	zs.next_out = out->data;
-	zs.avail_out = (uInt)cap;
-	for (;;) {
-		if (zs.avail_out == 0) {
-			size_t have = (size_t)(zs.next_out - out->data);
-			uint8_t *nd;
-
-			if (cap >= REPORT_MAX_SIZE) {
-				why__set(why, whylen, "decompressed size exceeds %zu MiB",
-					 REPORT_MAX_SIZE >> 20);
-				err = -EFBIG;
-				break;
-			}
-			cap = cap * 2 > REPORT_MAX_SIZE ? REPORT_MAX_SIZE : cap * 2;
-			nd = realloc(out->data, cap);
-			if (!nd) {
-				err = -ENOMEM;
-				break;
-			}
-			out->data = nd;
-			zs.next_out = nd + have;
-			zs.avail_out = (uInt)(cap - have);
-		}
-		ret = inflate(&zs, Z_NO_FLUSH);
-		if (ret == Z_OK)
-			continue;
-		if (ret == Z_STREAM_END) {
-			if (zs.avail_in == 0)
-				break;
-			if (zs.avail_in >= 2 && zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b) {
-				inflateReset(&zs);
-				continue;
-			}
-			why__set(why, whylen, "trailing garbage after gzip data");
-			err = -EINVAL;
-			break;
-		}
-		if (ret == Z_BUF_ERROR && zs.avail_out == 0)
-			continue;
-		if (ret == Z_BUF_ERROR) {
-			why__set(why, whylen, "truncated gzip data");
-		} else if (ret == Z_MEM_ERROR) {
-			err = -ENOMEM;
-			break;
-		} else {
-			why__set(why, whylen, "corrupt gzip data: %s",
-				 zs.msg ? zs.msg : "inflate failed");
-		}
-		err = -EINVAL;
-		break;
-	}
-	out->len = (size_t)(zs.next_out - out->data);
-	inflateEnd(&zs);
-	return err;
-}
-
-static int id_ent__cmp(const void *a, const void *b)
-{
-	const struct id_ent *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* Sorts the (id, index) pairs; ids must be non-zero and unique. */
-static int id_map__finish(struct id_map *m, const char *what, char *why, size_t whylen)
-{
-	qsort(m->e, m->n, sizeof(*m->e), id_ent__cmp);
-	for (size_t i = 0; i < m->n; i++) {
-		if (!m->e[i].id) {
-			why__set(why, whylen, "%s with id 0", what);
-			return -EINVAL;
-		}
-		if (i && m->e[i].id == m->e[i - 1].id) {
-			why__set(why, whylen, "duplicate %s id %" PRIu64, what, m->e[i].id);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-static int id_map__alloc(struct id_map *m, size_t n)
-{
-	m->e = calloc(n ? n : 1, sizeof(*m->e));
-	m->n = n;
-	return m->e ? 0 : -ENOMEM;
-}
-
-/* Returns the index for id, or -1. Ids 1..n in order are found directly. */
-static long id_map__find(const struct id_map *m, uint64_t id)
-{
-	size_t lo = 0, hi = m->n;
-
-	if (id && id <= m->n && m->e[id - 1].id == id)
-		return (long)m->e[id - 1].idx;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->e[mid].id == id)
-			return (long)m->e[mid].idx;
-		if (m->e[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return -1;
-}
-
-static bool str_ok(const profile_t *pr, int64_t i)
-{
-	return i >= 0 && (uint64_t)i < pr->n_string_table;
-}
-
-static const char *str_get(const profile_t *pr, int64_t i)
-{
-	const char *s = str_ok(pr, i) ? pr->string_table[i] : NULL;
-
-	return s ? s : "";
-}
-
-#define CHECK_STR(i, ...)                                                                          \
-	do {                                                                                       \
-		if (!str_ok(pr, (i))) {                                                            \
-			char where_[128];                                                          \
-			snprintf(where_, sizeof(where_), __VA_ARGS__);                             \
-			why__set(why, whylen,                                                      \
-				 "string index %" PRId64 " out of range (%zu strings) in %s",      \
-				 (int64_t)(i), pr->n_string_table, where_);                        \
-			return -EINVAL;                                                            \
-		}                                                                                  \
-	} while (0)
-
-/* Checks the rules of profile.proto: string_table[0] == "", string indices in
- * range, ids unique and non-zero, references resolve, one value per type. */
-static int report__check(struct report *r, char *why, size_t whylen)
-{
-	const profile_t *pr = r->pr;
-	int err;
-
-	if (!pr->n_string_table || !pr->string_table[0] || pr->string_table[0][0]) {
-		why__set(why, whylen, "string table does not start with \"\"");
-		return -EINVAL;
-	}
-	if (!pr->n_sample_type) {
-		why__set(why, whylen, "no sample types");
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < pr->n_sample_type; i++) {
-		CHECK_STR(pr->sample_type[i]->type, "sample type %zu", i);
-		CHECK_STR(pr->sample_type[i]->unit, "sample type %zu", i);
-	}
-	if (pr->period_type) {
-		CHECK_STR(pr->period_type->type, "period type");
-		CHECK_STR(pr->period_type->unit, "period type");
-	}
-	for (size_t i = 0; i < pr->n_comment; i++)
-		CHECK_STR(pr->comment[i], "comment %zu", i);
-	CHECK_STR(pr->drop_frames, "drop_frames");
-	CHECK_STR(pr->keep_frames, "keep_frames");
-	CHECK_STR(pr->default_sample_type, "default_sample_type");
-	CHECK_STR(pr->doc_url, "doc_url");
-
-	if ((err = id_map__alloc(&r->maps, pr->n_mapping)) ||
-	    (err = id_map__alloc(&r->locs, pr->n_location)) ||
-	    (err = id_map__alloc(&r->fns, pr->n_function)))
-		return err;
-	for (size_t i = 0; i < pr->n_mapping; i++) {
-		const Perftools__Profiles__Mapping *m = pr->mapping[i];
-
-		CHECK_STR(m->filename, "mapping %" PRIu64, m->id);
-		CHECK_STR(m->build_id, "mapping %" PRIu64, m->id);
-		r->maps.e[i] = (struct id_ent){m->id, i};
-	}
-	for (size_t i = 0; i < pr->n_function; i++) {
-		const Perftools__Profiles__Function *f = pr->function[i];
-
-		CHECK_STR(f->name, "function %" PRIu64, f->id);
-		CHECK_STR(f->system_name, "function %" PRIu64, f->id);
-		CHECK_STR(f->filename, "function %" PRIu64, f->id);
-		r->fns.e[i] = (struct id_ent){f->id, i};
-	}
-	for (size_t i = 0; i < pr->n_location; i++)
-		r->locs.e[i] = (struct id_ent){pr->location[i]->id, i};
-	if ((err = id_map__finish(&r->maps, "mapping", why, whylen)) ||
-	    (err = id_map__finish(&r->fns, "function", why, whylen)) ||
-	    (err = id_map__finish(&r->locs, "location", why, whylen)))
-		return err;
-
-	for (size_t i = 0; i < pr->n_location; i++) {
-		const Perftools__Profiles__Location *l = pr->location[i];
-
-		if (l->mapping_id && id_map__find(&r->maps, l->mapping_id) < 0) {
-			why__set(why, whylen,
-				 "location %" PRIu64 " refers to missing mapping %" PRIu64, l->id,
-				 l->mapping_id);
-			return -EINVAL;
-		}
-		for (size_t j = 0; j < l->n_line; j++) {
-			uint64_t fid = l->line[j]->function_id;
-
-			if (fid && id_map__find(&r->fns, fid) < 0) {
-				why__set(why, whylen,
-					 "location %" PRIu64 " refers to missing function %" PRIu64,
-					 l->id, fid);
-				return -EINVAL;
-			}
-		}
-	}
-	for (size_t i = 0; i < pr->n_sample; i++) {
-		const Perftools__Profiles__Sample *s = pr->sample[i];
-
-		if (s->n_value != pr->n_sample_type) {
-			why__set(why, whylen, "sample %zu has %zu values for %zu sample types", i,
-				 s->n_value, pr->n_sample_type);
-			return -EINVAL;
-		}
-		for (size_t j = 0; j < s->n_location_id; j++) {
-			if (id_map__find(&r->locs, s->location_id[j]) < 0) {
-				why__set(why, whylen,
-					 "sample %zu refers to missing location %" PRIu64, i,
-					 s->location_id[j]);
-				return -EINVAL;
-			}
-		}
-		for (size_t j = 0; j < s->n_label; j++) {
-			const Perftools__Profiles__Label *l = s->label[j];
-
-			CHECK_STR(l->key, "sample %zu label", i);
-			CHECK_STR(l->str, "sample %zu label", i);
-			CHECK_STR(l->num_unit, "sample %zu label", i);
-		}
-	}
-	return 0;
-}
-
-/* Replaces control bytes in every string with '?', so that nothing printed
- * from the file (names, types, units) can drive the terminal. */
-static void report__sanitize(const profile_t *pr)
-{
-	for (size_t i = 0; i < pr->n_string_table; i++)
-		for (char *c = pr->string_table[i]; c && *c; c++)
-			if ((unsigned char)*c < 0x20 || *c == 0x7f)
-				*c = '?';
-}
-
 /* Picks the sample type shown: by name, else by index; by default the first
  * in nanoseconds, else the first. */
 static int report__pick(struct report *r, const char *want, char *why, size_t whylen)
@@ -441,12 +75,12 @@ static int report__pick(struct report *r, const char *want, char *why, size_t wh
 	r->si = 0;
 	r->count_si = -1;
 	for (size_t i = 0; i < n; i++) {
-		if (r->count_si < 0 && !strcmp(str_get(pr, pr->sample_type[i]->unit), "count"))
+		if (r->count_si < 0 && !strcmp(pprof_str(pr, pr->sample_type[i]->unit), "count"))
 			r->count_si = (long)i;
 	}
 	if (!want) {
 		for (size_t i = 0; i < n; i++) {
-			if (!strcmp(str_get(pr, pr->sample_type[i]->unit), "nanoseconds")) {
+			if (!strcmp(pprof_str(pr, pr->sample_type[i]->unit), "nanoseconds")) {
 				r->si = i;
 				break;
 			}
@@ -454,7 +88,7 @@ static int report__pick(struct report *r, const char *want, char *why, size_t wh
 		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(str_get(pr, pr->sample_type[i]->type), want)) {
+		if (!strcmp(pprof_str(pr, pr->sample_type[i]->type), want)) {
 			r->si = i;
 			return 0;
 		}
@@ -474,8 +108,8 @@ static int report__pick(struct report *r, const char *want, char *why, size_t wh
 		for (size_t i = 0; i < n && off < sizeof(have); i++)
 			off +=
 			    (size_t)snprintf(have + off, sizeof(have) - off, "%s%s", i ? ", " : "",
-					     str_get(pr, pr->sample_type[i]->type));
-		why__set(why, whylen, "no sample type \"%s\" (have: %s)", want, have);
+					     pprof_str(pr, pr->sample_type[i]->type));
+		snprintf(why, whylen, "no sample type \"%s\" (have: %s)", want, have);
 	}
 	return -EINVAL;
 }
@@ -485,31 +119,15 @@ static int report__pick(struct report *r, const char *want, char *why, size_t wh
 static long report__node(struct report *r, const char *name, char *owned)
 {
 	uint64_t h = hash_str(name);
-	size_t mask, pos;
+	struct hashtab_slot *slot;
 
-	if ((r->nnodes + 1) * 2 > r->nslots) {
-		size_t n = r->nslots ? r->nslots * 2 : 1024;
-		size_t *s = calloc(n, sizeof(*s));
-
-		if (!s)
-			goto oom;
-		for (size_t i = 0; i < r->nnodes; i++) {
-			pos = r->nodes[i].hash & (n - 1);
-			while (s[pos])
-				pos = (pos + 1) & (n - 1);
-			s[pos] = i + 1;
-		}
-		free(r->slots);
-		r->slots = s;
-		r->nslots = n;
-	}
-	mask = r->nslots - 1;
-	for (pos = h & mask; r->slots[pos]; pos = (pos + 1) & mask) {
-		struct report_node *e = &r->nodes[r->slots[pos] - 1];
-
-		if (e->hash == h && !strcmp(e->name, name)) {
+	if (hashtab__reserve(&r->by_name, 1))
+		goto oom;
+	for (slot = hashtab__probe(&r->by_name, h); slot->val;
+	     slot = hashtab__next(&r->by_name, slot)) {
+		if (slot->hash == h && !strcmp(r->nodes[slot->val - 1].name, name)) {
 			free(owned);
-			return (long)(r->slots[pos] - 1);
+			return (long)(slot->val - 1);
 		}
 	}
 	if (r->nnodes == r->cap_nodes) {
@@ -521,8 +139,8 @@ static long report__node(struct report *r, const char *name, char *owned)
 		r->nodes = nn;
 		r->cap_nodes = n;
 	}
-	r->nodes[r->nnodes] = (struct report_node){.name = name, .owned = owned, .hash = h};
-	r->slots[pos] = ++r->nnodes;
+	r->nodes[r->nnodes] = (struct report_node){.name = name, .owned = owned};
+	hashtab__fill(&r->by_name, slot, h, ++r->nnodes);
 	return (long)(r->nnodes - 1);
 oom:
 	free(owned);
@@ -536,8 +154,8 @@ static long report__addr_node(struct report *r, const Perftools__Profiles__Locat
 	char *name;
 	long mi;
 
-	if (l->mapping_id && (mi = id_map__find(&r->maps, l->mapping_id)) >= 0) {
-		file = str_get(r->pr, r->pr->mapping[mi]->filename);
+	if (l->mapping_id && (mi = pprof_id_map__find(&r->pf.maps, l->mapping_id)) >= 0) {
+		file = pprof_str(r->pr, r->pr->mapping[mi]->filename);
 		if (strrchr(file, '/'))
 			file = strrchr(file, '/') + 1;
 	}
@@ -558,7 +176,7 @@ static int report__frames(struct report *r)
 	if (!r->fn_node || !r->loc_frame)
 		return -ENOMEM;
 	for (size_t i = 0; i < pr->n_function; i++) {
-		long n = report__node(r, str_get(pr, pr->function[i]->name), NULL);
+		long n = report__node(r, pprof_str(pr, pr->function[i]->name), NULL);
 
 		if (n < 0)
 			return (int)n;
@@ -582,7 +200,7 @@ static int report__frames(struct report *r)
 			long n;
 
 			if (fid)
-				n = (long)r->fn_node[id_map__find(&r->fns, fid)];
+				n = (long)r->fn_node[pprof_id_map__find(&r->pf.fns, fid)];
 			else
 				n = report__addr_node(r, l);
 			if (n < 0)
@@ -610,7 +228,7 @@ static int report__compute(struct report *r)
 		if (r->count_si >= 0)
 			r->total_cnt = sat_add(r->total_cnt, sat_abs(s->value[r->count_si]));
 		for (size_t j = 0; j < s->n_location_id; j++) {
-			size_t li = (size_t)id_map__find(&r->locs, s->location_id[j]);
+			size_t li = (size_t)pprof_id_map__find(&r->pf.locs, s->location_id[j]);
 
 			for (size_t k = r->loc_frame[li]; k < r->loc_frame[li + 1]; k++) {
 				struct report_node *n = &r->nodes[r->frames[k]];
@@ -756,8 +374,8 @@ static void report__table(FILE *out, const struct report *r, struct report_node 
 static void report__output(FILE *out, const struct report *r, const char *path, int top_n)
 {
 	const profile_t *pr = r->pr;
-	const char *type = str_get(pr, pr->sample_type[r->si]->type);
-	const char *unit = str_get(pr, pr->sample_type[r->si]->unit);
+	const char *type = pprof_str(pr, pr->sample_type[r->si]->type);
+	const char *unit = pprof_str(pr, pr->sample_type[r->si]->unit);
 	struct report_node **v;
 	char a[32], b[32];
 	size_t n = 0;
@@ -766,8 +384,8 @@ static void report__output(FILE *out, const struct report *r, const char *path, 
 	name__print(out, path);
 	fputs("\nSample types:", out);
 	for (size_t i = 0; i < pr->n_sample_type; i++) {
-		fprintf(out, "%s %s/%s%s", i ? "," : "", str_get(pr, pr->sample_type[i]->type),
-			str_get(pr, pr->sample_type[i]->unit), i == r->si ? " [shown]" : "");
+		fprintf(out, "%s %s/%s%s", i ? "," : "", pprof_str(pr, pr->sample_type[i]->type),
+			pprof_str(pr, pr->sample_type[i]->unit), i == r->si ? " [shown]" : "");
 	}
 	fputc('\n', out);
 	if (pr->time_nanos > 0) {
@@ -788,8 +406,8 @@ static void report__output(FILE *out, const struct report *r, const char *path, 
 		fputs("Duration: unknown\n", out);
 	}
 	if (pr->period_type && pr->period) {
-		value__fmt(a, sizeof(a), pr->period, str_get(pr, pr->period_type->unit));
-		fprintf(out, "Period: %s %s\n", a, str_get(pr, pr->period_type->type));
+		value__fmt(a, sizeof(a), pr->period, pprof_str(pr, pr->period_type->unit));
+		fprintf(out, "Period: %s %s\n", a, pprof_str(pr, pr->period_type->type));
 	}
 	if (r->count_si >= 0)
 		fprintf(out, "Samples: %" PRId64 " (%zu distinct stacks)\n", r->total_cnt,
@@ -830,52 +448,27 @@ static void report__free(struct report *r)
 	for (size_t i = 0; i < r->nnodes; i++)
 		free(r->nodes[i].owned);
 	free(r->nodes);
-	free(r->slots);
+	hashtab__free(&r->by_name);
 	free(r->fn_node);
 	free(r->loc_frame);
 	free(r->frames);
-	free(r->maps.e);
-	free(r->locs.e);
-	free(r->fns.e);
+	pprof_file__free(&r->pf);
 }
 
 /* Reports one file on out; on failure prints one line on stderr and returns
  * -errno (-EINVAL for a malformed file). */
 int report_print(FILE *out, const char *path, int top_n, const char *sample_index)
 {
-	struct report_buf raw = {0}, unz = {0};
-	const struct report_buf *data = &raw;
 	struct report r = {0};
-	profile_t *pr = NULL;
 	char why[512] = "";
 	int err;
 
 	if (top_n <= 0)
 		top_n = REPORT_DEFAULT_TOP;
-	err = file__read(path, &raw, why, sizeof(why));
-	if (!err && is_gzip(&raw)) {
-		err = gunzip(&raw, &unz, why, sizeof(why));
-		free(raw.data);
-		raw.data = NULL;
-		data = &unz;
-	}
-	if (!err) {
-		pr = perftools__profiles__profile__unpack(NULL, data->len, data->data);
-		if (!pr) {
-			why__set(why, sizeof(why),
-				 "not a pprof profile (protobuf decoding failed)");
-			err = -EINVAL;
-		}
-	}
-	free(raw.data);
-	free(unz.data);
-	r.pr = pr;
+	err = pprof_file__load(&r.pf, path, why, sizeof(why));
+	r.pr = r.pf.pr;
 	if (!err)
-		err = report__check(&r, why, sizeof(why));
-	if (!err) {
-		report__sanitize(pr);
 		err = report__pick(&r, sample_index, why, sizeof(why));
-	}
 	if (!err)
 		err = report__compute(&r);
 	if (!err)
@@ -885,8 +478,6 @@ int report_print(FILE *out, const char *path, int top_n, const char *sample_inde
 		fprintf(stderr, "hrprof report: %s: %s\n", path, why[0] ? why : strerror(-err));
 	}
 	report__free(&r);
-	if (pr)
-		perftools__profiles__profile__free_unpacked(pr, NULL);
 	return err;
 }
 

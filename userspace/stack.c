@@ -4,8 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "proc.h"
 #include "stack.h"
+#include "util.h"
 
 #define ARENA_CHUNK (1u << 20)
 
@@ -17,8 +19,7 @@ struct chunk {
 };
 
 struct stack_table {
-	struct stack **buckets;
-	size_t nbuckets; /* power of two */
+	struct hashtab tab; /* index in order + 1 */
 	size_t len;
 	uint64_t samples;
 	size_t bytes;
@@ -33,9 +34,7 @@ struct stack_table *stack_table__new(void)
 
 	if (!t)
 		return NULL;
-	t->nbuckets = 1024;
-	t->buckets = calloc(t->nbuckets, sizeof(*t->buckets));
-	if (!t->buckets) {
+	if (hashtab__reserve(&t->tab, 512)) {
 		free(t);
 		return NULL;
 	}
@@ -54,41 +53,34 @@ void stack_table__free(struct stack_table *t)
 		next = c->next;
 		free(c);
 	}
-	free(t->buckets);
+	hashtab__free(&t->tab);
 	free(t->order);
 	free(t);
-}
-
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
-	return h * 0xff51afd7ed558ccdull;
 }
 
 static uint64_t stack_hash(const struct stack_owner *who, uint32_t flags, const uint64_t *kips,
 			   uint16_t nk, const uint64_t *uips, uint16_t nu)
 {
-	uint64_t h = mix(((uint64_t)who->pid << 32) | who->tid,
-			 ((uint64_t)flags << 32) | (uint64_t)nk << 16 | nu);
+	uint64_t h = hash_mix(((uint64_t)who->pid << 32) | who->tid,
+			      ((uint64_t)flags << 32) | (uint64_t)nk << 16 | nu);
 	uint64_t name[2];
 
 	memcpy(name, who->thread_name, sizeof(name));
-	h = mix(mix(h, (uint64_t)(uintptr_t)who->view), name[0] ^ name[1] * 31);
+	h = hash_mix(hash_mix(h, (uint64_t)(uintptr_t)who->view), name[0] ^ name[1] * 31);
 
 	for (uint16_t i = 0; i < nk; i++)
-		h = mix(h, kips[i]);
+		h = hash_mix(h, kips[i]);
 	for (uint16_t i = 0; i < nu; i++)
-		h = mix(h, uips[i]);
-	return h ^ (h >> 31);
+		h = hash_mix(h, uips[i]);
+	return hash_fin(h);
 }
 
-static bool stack_equal(const struct stack *s, uint64_t hash, const struct stack_owner *who,
-			uint32_t flags, const uint64_t *kips, uint16_t nk, const uint64_t *uips,
-			uint16_t nu)
+static bool stack_equal(const struct stack *s, const struct stack_owner *who, uint32_t flags,
+			const uint64_t *kips, uint16_t nk, const uint64_t *uips, uint16_t nu)
 {
-	return s->hash == hash && s->pid == who->pid && s->tid == who->tid &&
-	       s->view == who->view && !memcmp(s->thread_name, who->thread_name, 16) &&
-	       s->flags == flags && s->nr_kernel == nk && s->nr_user == nu &&
+	return s->pid == who->pid && s->tid == who->tid && s->view == who->view &&
+	       !memcmp(s->thread_name, who->thread_name, 16) && s->flags == flags &&
+	       s->nr_kernel == nk && s->nr_user == nu &&
 	       (!nk || !memcmp(s->ips, kips, nk * sizeof(*kips))) &&
 	       (!nu || !memcmp(s->ips + nk, uips, nu * sizeof(*uips)));
 }
@@ -113,38 +105,19 @@ static void *arena_alloc(struct stack_table *t, size_t size)
 	return c->data + c->used - size;
 }
 
-static int stack_table__grow(struct stack_table *t)
-{
-	size_t n = t->nbuckets * 2;
-	struct stack **b = calloc(n, sizeof(*b));
-
-	if (!b)
-		return -ENOMEM;
-	for (size_t i = 0; i < t->nbuckets; i++) {
-		struct stack *s = t->buckets[i], *next;
-
-		for (; s; s = next) {
-			next = s->next;
-			s->next = b[s->hash & (n - 1)];
-			b[s->hash & (n - 1)] = s;
-		}
-	}
-	free(t->buckets);
-	t->buckets = b;
-	t->nbuckets = n;
-	return 0;
-}
-
 int stack_table__add(struct stack_table *t, const struct stack_owner *who, uint32_t flags,
 		     const uint64_t *kips, uint16_t nr_kernel, const uint64_t *uips,
 		     uint16_t nr_user, uint64_t weight)
 {
 	uint64_t h = stack_hash(who, flags, kips, nr_kernel, uips, nr_user);
-	struct stack **slot = &t->buckets[h & (t->nbuckets - 1)];
+	struct hashtab_slot *slot;
 	struct stack *s;
 
-	for (s = *slot; s; s = s->next) {
-		if (stack_equal(s, h, who, flags, kips, nr_kernel, uips, nr_user)) {
+	if (hashtab__reserve(&t->tab, 1))
+		return -ENOMEM;
+	for (slot = hashtab__probe(&t->tab, h); slot->val; slot = hashtab__next(&t->tab, slot)) {
+		s = t->order[slot->val - 1];
+		if (slot->hash == h && stack_equal(s, who, flags, kips, nr_kernel, uips, nr_user)) {
 			s->count++;
 			s->weight += weight;
 			t->samples++;
@@ -163,8 +136,7 @@ int stack_table__add(struct stack_table *t, const struct stack_owner *who, uint3
 	s = arena_alloc(t, sizeof(*s) + (size_t)(nr_kernel + nr_user) * sizeof(uint64_t));
 	if (!s)
 		return -ENOMEM;
-	*s = (struct stack){.hash = h,
-			    .count = 1,
+	*s = (struct stack){.count = 1,
 			    .weight = weight,
 			    .view = proc_view__get(who->view),
 			    .pid = who->pid,
@@ -177,12 +149,9 @@ int stack_table__add(struct stack_table *t, const struct stack_owner *who, uint3
 		memcpy(s->ips, kips, nr_kernel * sizeof(*kips));
 	if (nr_user)
 		memcpy(s->ips + nr_kernel, uips, nr_user * sizeof(*uips));
-	s->next = *slot;
-	*slot = s;
 	t->order[t->len++] = s;
+	hashtab__fill(&t->tab, slot, h, t->len);
 	t->samples++;
-	if (t->len > t->nbuckets)
-		stack_table__grow(t);
 	return 0;
 }
 
@@ -198,7 +167,7 @@ uint64_t stack_table__samples(const struct stack_table *t)
 
 size_t stack_table__bytes(const struct stack_table *t)
 {
-	return t->bytes + t->nbuckets * sizeof(*t->buckets) + t->order_cap * sizeof(*t->order);
+	return t->bytes + t->tab.cap * sizeof(*t->tab.slots) + t->order_cap * sizeof(*t->order);
 }
 
 struct stack *stack_table__at(const struct stack_table *t, size_t i)

@@ -20,8 +20,6 @@ struct stack_owner {
 };
 
 struct stack {
-	struct stack *next; /* hash chain */
-	uint64_t hash;
 	uint64_t count;		/* samples */
 	uint64_t weight;	/* sum of periods */
 	struct proc_view *view; /* a reference, or NULL */

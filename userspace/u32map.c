@@ -1,108 +1,85 @@
 // SPDX-License-Identifier: GPL-2.0
+/* Pid- and tid-keyed maps on the one hash table (see u32map.h). */
 #include <errno.h>
-#include <stdlib.h>
 
 #include "u32map.h"
+#include "util.h"
 
-static size_t slot_of(uint32_t key, size_t cap)
+/* The inverse of hash_fin's multiplier, mod 2^64. */
+#define FIN_MUL_INV 0x4f74430c22a54005ULL
+
+uint64_t u32map__hash(uint32_t key)
 {
-	return (size_t)((key * 2654435761u) & (cap - 1));
+	return hash_fin(key);
+}
+
+/* hash_fin undone: each xorshift by 33 is its own inverse. */
+uint32_t u32map__key_at(const struct u32map *m, size_t i)
+{
+	uint64_t h = m->tab.slots[i].hash;
+
+	h ^= h >> 33;
+	h *= FIN_MUL_INV;
+	return (uint32_t)(h ^ (h >> 33));
+}
+
+static struct hashtab_slot *slot_of(const struct u32map *m, uint32_t key)
+{
+	uint64_t h = u32map__hash(key);
+	struct hashtab_slot *s;
+
+	if (!m->tab.cap || !key)
+		return NULL;
+	for (s = hashtab__probe(&m->tab, h); s->val; s = hashtab__next(&m->tab, s))
+		if (s->hash == h)
+			return s;
+	return NULL;
 }
 
 void *u32map__find(const struct u32map *m, uint32_t key)
 {
-	size_t i;
+	struct hashtab_slot *s = slot_of(m, key);
 
-	if (!m->cap || !key)
-		return NULL;
-	for (i = slot_of(key, m->cap); m->keys[i]; i = (i + 1) & (m->cap - 1)) {
-		if (m->keys[i] == key)
-			return m->vals[i];
-	}
-	return NULL;
-}
-
-static int u32map__grow(struct u32map *m)
-{
-	size_t cap = m->cap ? m->cap * 2 : 64;
-	uint32_t *keys = calloc(cap, sizeof(*keys));
-	void **vals = calloc(cap, sizeof(*vals));
-
-	if (!keys || !vals) {
-		free(keys);
-		free(vals);
-		return -ENOMEM;
-	}
-	for (size_t i = 0; i < m->cap; i++) {
-		size_t j;
-
-		if (!m->keys[i])
-			continue;
-		for (j = slot_of(m->keys[i], cap); keys[j]; j = (j + 1) & (cap - 1))
-			;
-		keys[j] = m->keys[i];
-		vals[j] = m->vals[i];
-	}
-	free(m->keys);
-	free(m->vals);
-	m->keys = keys;
-	m->vals = vals;
-	m->cap = cap;
-	return 0;
+	return s ? (void *)(uintptr_t)s->val : NULL;
 }
 
 int u32map__put(struct u32map *m, uint32_t key, void *val)
 {
-	size_t i;
+	uint64_t h = u32map__hash(key);
+	struct hashtab_slot *s;
 
-	if (!key)
+	if (!key || !val)
 		return -EINVAL;
-	if ((m->len + 1) * 4 > m->cap * 3 && u32map__grow(m))
+	if (hashtab__reserve(&m->tab, 1))
 		return -ENOMEM;
-	for (i = slot_of(key, m->cap); m->keys[i]; i = (i + 1) & (m->cap - 1)) {
-		if (m->keys[i] == key) {
-			m->vals[i] = val;
+	for (s = hashtab__probe(&m->tab, h); s->val; s = hashtab__next(&m->tab, s)) {
+		if (s->hash == h) {
+			s->val = (uintptr_t)val;
 			return 0;
 		}
 	}
-	m->keys[i] = key;
-	m->vals[i] = val;
-	m->len++;
+	hashtab__fill(&m->tab, s, h, (uintptr_t)val);
 	return 0;
 }
 
 void *u32map__del(struct u32map *m, uint32_t key)
 {
-	size_t mask = m->cap - 1, i, j;
+	struct hashtab_slot *s = slot_of(m, key);
 	void *val;
 
-	if (!m->cap || !key)
+	if (!s)
 		return NULL;
-	for (i = slot_of(key, m->cap); m->keys[i] != key; i = (i + 1) & mask) {
-		if (!m->keys[i])
-			return NULL;
-	}
-	val = m->vals[i];
-	/* Backward shift: move later entries of the run into the hole when their
-	 * home slot does not lie between the hole and their position. */
-	for (j = (i + 1) & mask; m->keys[j]; j = (j + 1) & mask) {
-		size_t home = slot_of(m->keys[j], m->cap);
-
-		if (((j - home) & mask) >= ((j - i) & mask)) {
-			m->keys[i] = m->keys[j];
-			m->vals[i] = m->vals[j];
-			i = j;
-		}
-	}
-	m->keys[i] = 0;
-	m->vals[i] = NULL;
-	m->len--;
+	val = (void *)(uintptr_t)s->val;
+	hashtab__remove(&m->tab, s);
 	return val;
+}
+
+void u32map__del_at(struct u32map *m, size_t i)
+{
+	hashtab__remove(&m->tab, &m->tab.slots[i]);
 }
 
 void u32map__fini(struct u32map *m)
 {
-	free(m->keys);
-	free(m->vals);
-	*m = (struct u32map){0};
+	hashtab__free(&m->tab);
 }

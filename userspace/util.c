@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
@@ -7,16 +9,18 @@
 uint64_t hash_bytes(const void *p, size_t len)
 {
 	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = len, w;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= s[i];
-		h *= 0x100000001b3ULL;
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = hash_mix(h, w);
 	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	return h;
+	if (len) {
+		w = 0;
+		memcpy(&w, s, len);
+		h = hash_mix(h, w);
+	}
+	return hash_fin(h);
 }
 
 uint64_t hash_str(const char *s)
@@ -43,4 +47,20 @@ uint64_t clock_ns(clockid_t clk)
 
 	clock_gettime(clk, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Parses a decimal in [lo, hi]. Returns -EINVAL on anything else. */
+int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !*s || *s == '-' || *s == '+')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
 }

@@ -10,12 +10,32 @@
 #include <stdint.h>
 #include <time.h>
 
-/* 64-bit FNV-1a with a final avalanche: the low bits are usable as a slot. */
+/*
+ * The one hash. hash_mix folds a 64-bit word into h; hash_fin avalanches
+ * the result so that its low bits can pick a slot (and, being a bijection,
+ * loses nothing: u32map recovers keys from it). hash_bytes and hash_str
+ * fold memory a word at a time and finish.
+ */
+static inline uint64_t hash_mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdULL;
+}
+
+static inline uint64_t hash_fin(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	return h ^ (h >> 33);
+}
+
 uint64_t hash_bytes(const void *p, size_t len);
 uint64_t hash_str(const char *s);
 
 /* The number in a /proc/sys file (or any file holding one), or dflt. */
 long sysctl_read(const char *path, long dflt);
+/* A decimal in [lo, hi], nothing else (no sign, no suffix): 0 or -EINVAL. */
+int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned int *out);
 
 /* clk's time now, in nanoseconds. */
 uint64_t clock_ns(clockid_t clk);

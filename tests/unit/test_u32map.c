@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * u32map: put, find and del against a reference over 100k random operations.
- * Most keys are chosen to share home slots (equal modulo 65536, so the same
- * slot at every capacity up to 65536), one group at the last slot so that
- * runs wrap around the table's end: deletions must shift the rest of a run
- * back correctly. Key 0 is rejected; u32map__for_each visits exactly the
+ * Most keys are chosen to share home slots (their hashes equal modulo
+ * 65536, so the same slot at every capacity up to 65536), one group at the
+ * last slot so that runs wrap around the table's end: deletions must shift
+ * the rest of a run back correctly. Key 0 is rejected; u32map__for_each visits exactly the
  * live keys.
  *
  * Exit: 0 pass, 1 a check failed.
@@ -30,13 +30,15 @@ static void test_basics(void)
 	/* Empty. */
 	CHECK(u32map__find(&m, 1) == NULL);
 	CHECK(u32map__del(&m, 1) == NULL);
-	u32map__for_each(&m, i)
+	void *v;
+
+	u32map__for_each(&m, i, v)
 		visited++;
 	CHECK(visited == 0);
 
 	/* Key 0 is rejected everywhere. */
 	CHECKF(u32map__put(&m, 0, VAL(1)) == -EINVAL, "put of key 0 accepted");
-	CHECK(m.len == 0);
+	CHECK(u32map__len(&m) == 0);
 	CHECK(u32map__find(&m, 0) == NULL);
 	CHECK(u32map__del(&m, 0) == NULL);
 
@@ -45,14 +47,14 @@ static void test_basics(void)
 	CHECK(u32map__put(&m, 0, VAL(30)) == -EINVAL);
 	CHECK(u32map__find(&m, 0) == NULL);
 	CHECK(u32map__del(&m, 0) == NULL);
-	CHECKF(m.len == 2, "len %zu", m.len);
+	CHECKF(u32map__len(&m) == 2, "len %zu", u32map__len(&m));
 	CHECK(u32map__find(&m, 1) == VAL(10));
 	CHECK(u32map__find(&m, UINT32_MAX) == VAL(20));
 	CHECK(u32map__find(&m, 2) == NULL);
 
 	/* Replace. */
 	CHECK(!u32map__put(&m, 1, VAL(11)));
-	CHECKF(m.len == 2, "len %zu after a replace", m.len);
+	CHECKF(u32map__len(&m) == 2, "len %zu after a replace", u32map__len(&m));
 	CHECK(u32map__find(&m, 1) == VAL(11));
 
 	/* Delete. */
@@ -60,17 +62,17 @@ static void test_basics(void)
 	CHECK(u32map__del(&m, 1) == NULL);
 	CHECK(u32map__find(&m, 1) == NULL);
 	CHECK(u32map__find(&m, UINT32_MAX) == VAL(20));
-	CHECKF(m.len == 1, "len %zu", m.len);
+	CHECKF(u32map__len(&m) == 1, "len %zu", u32map__len(&m));
 
 	visited = 0;
-	u32map__for_each(&m, i) {
+	u32map__for_each(&m, i, v) {
 		visited++;
-		CHECK(m.keys[i] == UINT32_MAX && m.vals[i] == VAL(20));
+		CHECK(u32map__key_at(&m, i) == UINT32_MAX && v == VAL(20));
 	}
 	CHECK(visited == 1);
 
 	u32map__fini(&m);
-	CHECK(m.cap == 0 && m.len == 0 && !m.keys && !m.vals);
+	CHECK(m.tab.cap == 0 && u32map__len(&m) == 0 && !m.tab.slots);
 	CHECK(u32map__find(&m, UINT32_MAX) == NULL);
 	/* Usable again after fini. */
 	CHECK(!u32map__put(&m, 5, VAL(5)));
@@ -79,10 +81,10 @@ static void test_basics(void)
 	u32map__fini(&m);
 }
 
-/* The home slot, as u32map computes it (Knuth's multiplicative hash). */
+/* The home slot of a key in a table of cap slots. */
 static size_t home(uint32_t key, size_t cap)
 {
-	return (size_t)((key * 2654435761u) & (cap - 1));
+	return (size_t)(u32map__hash(key) & (cap - 1));
 }
 
 enum { GROUPS = 4, PER_GROUP = 100, RANDOM_KEYS = 400, NKEYS = GROUPS * PER_GROUP + RANDOM_KEYS };
@@ -97,9 +99,10 @@ static int check_all(const struct u32map *m, const struct model *ref, int op)
 {
 	size_t visited = 0;
 	int bad = 0;
+	void *v;
 
-	if (m->len != ref->len) {
-		CHECKF(0, "op %d: len %zu, want %zu", op, m->len, ref->len);
+	if (u32map__len(m) != ref->len) {
+		CHECKF(0, "op %d: len %zu, want %zu", op, u32map__len(m), ref->len);
 		bad++;
 	}
 	for (size_t i = 0; i < NKEYS && bad < 5; i++) {
@@ -111,18 +114,19 @@ static int check_all(const struct u32map *m, const struct model *ref, int op)
 			bad++;
 		}
 	}
-	u32map__for_each(m, i) {
+	u32map__for_each(m, i, v) {
+		uint32_t key = u32map__key_at(m, i);
 		bool known = false;
 
 		visited++;
 		for (size_t k = 0; k < NKEYS; k++) {
-			if (ref->keys[k] == m->keys[i]) {
-				known = ref->vals[k] != NULL && ref->vals[k] == m->vals[i];
+			if (ref->keys[k] == key) {
+				known = ref->vals[k] != NULL && ref->vals[k] == v;
 				break;
 			}
 		}
 		if (!known && bad < 5) {
-			CHECKF(0, "op %d: for_each gave key %#x that is not live", op, m->keys[i]);
+			CHECKF(0, "op %d: for_each gave key %#x that is not live", op, key);
 			bad++;
 		}
 	}
@@ -131,13 +135,15 @@ static int check_all(const struct u32map *m, const struct model *ref, int op)
 		bad++;
 	}
 	/* Every live key is reachable from its home slot without crossing an empty one. */
-	for (size_t i = 0; i < m->cap && bad < 5; i++) {
-		if (!m->keys[i])
+	for (size_t i = 0; i < m->tab.cap && bad < 5; i++) {
+		uint32_t key = u32map__key_at(m, i);
+
+		if (!m->tab.slots[i].val)
 			continue;
-		for (size_t j = home(m->keys[i], m->cap); j != i; j = (j + 1) & (m->cap - 1)) {
-			if (!m->keys[j]) {
+		for (size_t j = home(key, m->tab.cap); j != i; j = (j + 1) & (m->tab.cap - 1)) {
+			if (!m->tab.slots[j].val) {
 				CHECKF(0, "op %d: key %#x in slot %zu cut off from its home %zu",
-				       op, m->keys[i], i, home(m->keys[i], m->cap));
+				       op, key, i, home(key, m->tab.cap));
 				bad++;
 				break;
 			}
@@ -152,18 +158,21 @@ static void test_random(void)
 	struct u32map m = {0};
 	uint32_t residues[GROUPS];
 	uint64_t seed = 42;
-	int bad = 0, g = 0;
+	int bad = 0;
 
-	/* Group 0 lands in the last slot of a 64-slot table; the others anywhere. */
-	for (uint32_t r = 1; g < 1; r++)
-		if (home(r, 64) == 63)
-			residues[g++] = r;
+	/* Group 0 lands in the last slot at every size up to 65536; the others
+	 * in slots 1, 2, 3. */
+	residues[0] = 65535;
 	residues[1] = 1;
 	residues[2] = 2;
 	residues[3] = 3;
-	for (int gi = 0; gi < GROUPS; gi++)
-		for (int k = 0; k < PER_GROUP; k++)
-			ref.keys[gi * PER_GROUP + k] = residues[gi] + (uint32_t)(k + 1) * 65536u;
+	for (int gi = 0; gi < GROUPS; gi++) {
+		int k = 0;
+
+		for (uint32_t key = 1; k < PER_GROUP; key++)
+			if (home(key, 65536) == residues[gi])
+				ref.keys[gi * PER_GROUP + k++] = key;
+	}
 	for (int k = 0; k < RANDOM_KEYS; k++) {
 		seed = seed * 6364136223846793005ull + 1442695040888963407ull;
 		ref.keys[GROUPS * PER_GROUP + k] = (uint32_t)(seed >> 32) | 1u << 31;
@@ -225,7 +234,7 @@ static void test_random(void)
 		ref.vals[k] = NULL;
 	}
 	check_all(&m, &ref, -1);
-	CHECKF(m.len == 0, "len %zu after deleting all", m.len);
+	CHECKF(u32map__len(&m) == 0, "len %zu after deleting all", u32map__len(&m));
 	u32map__fini(&m);
 }
 
@@ -240,17 +249,19 @@ static void test_wrap(void)
 	bool live[20];
 	uint32_t r = 1;
 	int n = 0;
+	void *v;
 
-	while (home(r, 64) != 63)
-		r++;
 	for (int i = 0; i < 20; i++) {
-		keys[i] = r + (uint32_t)(i + 1) * 65536u;
+		while (home(r, 64) != 63)
+			r++;
+		keys[i] = r++;
 		live[i] = true;
 		CHECK(!u32map__put(&m, keys[i], VAL(i + 1)));
 	}
-	CHECKF(m.cap == 64, "cap %zu, want 64 (20 keys)", m.cap);
+	CHECKF(m.tab.cap == 64, "cap %zu, want 64 (20 keys)", m.tab.cap);
 	/* The run: slots 63, 0, 1, ... 18. */
-	CHECK(m.keys[63] == keys[0] && m.keys[0] == keys[1] && m.keys[18] == keys[19]);
+	CHECK(u32map__key_at(&m, 63) == keys[0] && u32map__key_at(&m, 0) == keys[1] &&
+	      u32map__key_at(&m, 18) == keys[19]);
 	static const int order[] = {0, 10, 1, 19, 5, 6, 2, 18, 3, 4};
 	for (size_t d = 0; d < sizeof(order) / sizeof(order[0]); d++) {
 		int k = order[d];
@@ -264,14 +275,15 @@ static void test_wrap(void)
 			       "after deleting #%d: #%d got %p", k, i, got);
 		}
 		n = 0;
-		u32map__for_each(&m, i)
+		u32map__for_each(&m, i, v)
 			n++;
-		CHECKF((size_t)n == m.len && m.len == 20 - d - 1, "len %zu, visited %d", m.len, n);
+		CHECKF((size_t)n == u32map__len(&m) && u32map__len(&m) == 20 - d - 1,
+		       "len %zu, visited %d", u32map__len(&m), n);
 	}
 	/* The live ones are packed from slot 63 on, in insertion order. */
 	n = 0;
 	for (size_t s = 63;; s = (s + 1) & 63) {
-		if (!m.keys[s])
+		if (!m.tab.slots[s].val)
 			break;
 		n++;
 	}

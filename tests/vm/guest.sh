@@ -62,6 +62,8 @@ export KVER
 export HRPROF=$BUILD_ROOT/release/hrprof
 export WORKLOADS=$BUILD_ROOT/workloads
 export HRPROF_KO=$BUILD_ROOT/kmod/$KVER/kmod/hrprof.ko
+# The harness offers the test-only NMI source (15_nmi_source checks both ways).
+export HRPROF_KO_ARGS=nmi_test=1
 export VMBIN=$BUILD_ROOT/vm/bin
 
 log() {
@@ -130,7 +132,7 @@ load() { # NAME: insmod as pseudo-case NAME
 	kmsg_mark "start $1"
 	start=$(now)
 	if [ -f "$HRPROF_KO" ]; then
-		insmod "$HRPROF_KO" >"$d/log" 2>&1
+		insmod "$HRPROF_KO" "$HRPROF_KO_ARGS" >"$d/log" 2>&1
 		rc=$?
 	else
 		echo "$HRPROF_KO: no such file (make kmod)" >"$d/log"
@@ -166,7 +168,7 @@ for c in "$cases_dir"/*.sh; do
 	record "$name" $rc "$start"
 	if [ $loaded = 1 ] && [ ! -d /sys/module/hrprof ]; then
 		log "$name left the module unloaded: insmod again"
-		insmod "$HRPROF_KO" || log "insmod after $name failed"
+		insmod "$HRPROF_KO" "$HRPROF_KO_ARGS" || log "insmod after $name failed"
 	fi
 done
 

@@ -513,6 +513,35 @@ static void e_rate_hi(struct hrprof_config *c)
 {
 	c->sample_rate = 100001;
 }
+/* Writes s to the file at path; 0 or -errno. */
+static int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) != (ssize_t)strlen(s))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void e_clock_period_1ns(struct hrprof_config *c)
+{
+	c->source = HRPROF_SOURCE_CPU_CLOCK;
+	c->flags &= ~HRPROF_CFG_FREQ;
+	c->sample_rate = 1; /* 1 GHz of timer interrupts */
+}
+static void e_rate_over_sysctl(struct hrprof_config *c)
+{
+	c->sample_rate = 2000; /* the sysctl is 1000 while this runs */
+}
+static void e_clock_period_over_sysctl(struct hrprof_config *c)
+{
+	c->source = HRPROF_SOURCE_CPU_CLOCK;
+	c->flags &= ~HRPROF_CFG_FREQ;
+	c->sample_rate = 999999; /* ns: just over 1000 Hz */
+}
 static void e_rate_huge(struct hrprof_config *c)
 {
 	c->sample_rate = 1ULL << 40;
@@ -594,6 +623,29 @@ static void test_refusals(void)
 	bad_config(fd, e_period0, EINVAL, "period 0");
 	bad_config(fd, e_rate_hi, EINVAL, "FREQ rate 100001");
 	bad_config(fd, e_rate_huge, EINVAL, "FREQ rate 2^40");
+	bad_config(fd, e_clock_period_1ns, EINVAL, "cpu-clock period 1 ns");
+	/* The kernel's limit on sampling rates binds the module too. */
+	{
+		const char *sysctl = "/proc/sys/kernel/perf_event_max_sample_rate";
+		char was[32] = "";
+		FILE *f = fopen(sysctl, "r");
+
+		if (!f || !fgets(was, sizeof(was), f)) {
+			fail("cannot read %s", sysctl);
+		} else if (write_file(sysctl, "1000")) {
+			fail("cannot write %s", sysctl);
+		} else {
+			bad_config(fd, e_rate_over_sysctl, EINVAL,
+				   "FREQ 2000 Hz over perf_event_max_sample_rate 1000");
+			bad_config(
+			    fd, e_clock_period_over_sysctl, EINVAL,
+			    "cpu-clock period 999999 ns over perf_event_max_sample_rate 1000");
+			if (write_file(sysctl, was))
+				fail("cannot restore %s to %s", sysctl, was);
+		}
+		if (f)
+			fclose(f);
+	}
 	bad_config(fd, e_kframes, EINVAL, "max_kernel_frames = max_frames + 1");
 	bad_config(fd, e_uframes, EINVAL, "max_user_frames = max_frames + 1");
 	bad_config(fd, e_uframes_huge, EINVAL, "max_user_frames 0xffffffff");
@@ -645,6 +697,11 @@ static void test_refusals(void)
 		t.tgid = (uint32_t)getpid();
 		expect(ioc(fd, HRPROF_IOC_ADD_TARGET, &t), 0, "ADD_TARGET of itself");
 		expect(ioc(fd, HRPROF_IOC_REMOVE_TARGET, &t), 0, "REMOVE_TARGET of itself");
+		expect(ioc(fd, HRPROF_IOC_REMOVE_TARGET, &t), ENOENT,
+		       "REMOVE_TARGET of a process not in the set");
+		t.tgid = (uint32_t)nopid;
+		expect(ioc(fd, HRPROF_IOC_REMOVE_TARGET, &t), ESRCH,
+		       "REMOVE_TARGET of missing pid %d", (int)nopid);
 	}
 
 	/* A second open while this one lives. */

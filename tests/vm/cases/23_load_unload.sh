@@ -9,7 +9,7 @@ if [ "$MODE" = collect ]; then
 	for ((i = 1; i <= 50; i++)); do
 		rmmod hrprof 2>"$OUT/rmmod.err" || die "rmmod #$i failed: $(cat "$OUT/rmmod.err"); use count $(module_refcnt)"
 		[ ! -d /sys/module/hrprof ] || die "rmmod #$i returned with /sys/module/hrprof still there"
-		insmod "$HRPROF_KO" 2>"$OUT/insmod.err" || die "insmod #$i failed: $(cat "$OUT/insmod.err")"
+		insmod "$HRPROF_KO" "$HRPROF_KO_ARGS" 2>"$OUT/insmod.err" || die "insmod #$i failed: $(cat "$OUT/insmod.err")"
 		for ((j = 0; j < 100; j++)); do
 			[ -c /dev/hrprof ] && break
 			sleep 0.05

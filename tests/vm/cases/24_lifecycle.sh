@@ -26,7 +26,7 @@ unload_load() {
 	done
 	rmmod hrprof 2>"$OUT/$1.rmmod-after" ||
 		die "$1: rmmod after the session failed: $(cat "$OUT/$1.rmmod-after"), use count $(module_refcnt)"
-	insmod "$HRPROF_KO" || die "$1: insmod failed"
+	insmod "$HRPROF_KO" "$HRPROF_KO_ARGS" || die "$1: insmod failed"
 }
 
 if [ "$MODE" = collect ]; then

@@ -132,5 +132,5 @@ wait_for() {
 
 # reload: loads the module again when a case left it unloaded.
 reload() {
-	[ -d /sys/module/hrprof ] || insmod "$HRPROF_KO" || die "insmod $HRPROF_KO failed"
+	[ -d /sys/module/hrprof ] || insmod "$HRPROF_KO" "$HRPROF_KO_ARGS" || die "insmod $HRPROF_KO failed"
 }

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Inside the ELF symbolizer: what sym_file.c (opening files), sym_elf.c
+ * (symbol tables, loading, lookups), sym_debug.c (separate debug files), sym_dwarf.c (DWARF source
+ * file names) and sym_cache.c (the cache of opened files) share. Callers
+ * use sym.h.
+ */
+#ifndef HRPROF_SYM_ELF_H
+#define HRPROF_SYM_ELF_H
+
+#include <elfutils/libdw.h>
+#include <gelf.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "sym.h"
+
+#define BUILD_ID_MAX  64 /* bytes */
+#define SYM_BACKTRACK 8	 /* enclosing symbols (or ranges) tried before a miss */
+
+enum {
+	ESYM_DEMANGLED = 1 << 0, /* demangled is final (maybe NULL) */
+	ESYM_FILE = 1 << 1,	 /* file is final (maybe NULL) */
+};
+
+struct esym {
+	uint64_t addr;
+	uint64_t end;
+	char *demangled;
+	const char *file; /* owned by the Dwarf */
+	uint32_t name;	  /* offset in sym_elf.names */
+	uint32_t flags;
+};
+
+struct load_seg {
+	uint64_t offset;
+	uint64_t filesz;
+	uint64_t vaddr;
+};
+
+struct dw_cu {
+	Dwarf_Die die;
+	bool scanned;
+};
+
+struct dw_range {
+	uint64_t lo;
+	uint64_t hi;
+	size_t cu;
+};
+
+struct sym_elf {
+	char build_id[2 * BUILD_ID_MAX + 1];
+	struct load_seg *segs;
+	size_t nsegs;
+	struct esym *syms;
+	size_t nsyms;
+	char *names;
+
+	/* DWARF, opened on the first lookup that wants a file name */
+	Elf *dw_elf;
+	Dwarf *dw;
+	int dw_state; /* 0: not tried, 1: ready, -1: unusable */
+	struct dw_cu *cus;
+	size_t ncus;
+	struct dw_range *ranges;
+	size_t nranges;
+
+	uint64_t last_use;
+	bool doomed;
+};
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+	struct stat st;
+};
+
+struct elf_sections {
+	Elf_Scn *symtab;
+	Elf_Scn *dynsym;
+	bool dwarf;
+};
+
+/* sym_file.c */
+bool sym_elf__libelf_ok(void);
+int elf_file__open(struct elf_file *f, const char *path);
+void elf_file__close(struct elf_file *f);
+/* f's Elf, kept open (its descriptor closed): for DWARF. */
+Elf *elf_file__keep(struct elf_file *f);
+void build_id_hex(Elf *elf, char *out);
+void elf_sections__scan(Elf *elf, struct elf_sections *s);
+
+/* sym_elf.c */
+/* Takes f (closes it or keeps its Elf for DWARF). NULL when out of memory. */
+struct sym_elf *sym_elf__load(const char *debug_dir, const char *path, struct elf_file *f,
+			      const char *build_id);
+void sym_elf__free(struct sym_elf *e);
+
+/* sym_debug.c: the debug file of path (opened as main), by build id, then by
+ * .gnu_debuglink, under path's /proc/<pid>/root prefix first, then on the host. */
+bool debug_find(const char *debug_dir, const char *path, const struct elf_file *main,
+		const char *build_id, struct elf_file *out, struct elf_sections *sec);
+
+/* sym_dwarf.c: the source file of symbol s (DWARF opened on first use), or NULL. */
+const char *sym_dwarf__file(struct sym_elf *e, struct esym *s);
+
+#endif

@@ -15,9 +15,19 @@
 #include "hrprof.h"
 #include "options.h"
 
+/* A sample's user registers and the copy of its stack from sp up (perf's
+ * PERF_SAMPLE_REGS_USER and PERF_SAMPLE_STACK_USER), to unwind. */
+struct user_stack {
+	uint64_t ip, sp, bp;
+	const uint8_t *data;
+	uint64_t size; /* bytes of data that are valid */
+	bool full;     /* the copy ended before the stack did (size is all perf took) */
+};
+
 struct backend_events {
 	void *ctx;
-	void (*sample)(void *ctx, const struct hrprof_record *rec);
+	/* us: the user stack to unwind (rec then has no user frames), or NULL. */
+	void (*sample)(void *ctx, const struct hrprof_record *rec, const struct user_stack *us);
 	void (*lost)(void *ctx, uint64_t count);
 	void (*mmap)(void *ctx, uint32_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
 		     uint64_t dev, uint64_t ino, const char *path);

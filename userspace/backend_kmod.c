@@ -97,7 +97,7 @@ static void kring_consume(struct merge_ring *mr)
 	}
 	kb->stats.samples++;
 	r->pos += rec->size;
-	kb->ev.sample(kb->ev.ctx, kb->rec);
+	kb->ev.sample(kb->ev.ctx, kb->rec, NULL);
 }
 
 static void kring_end(struct merge_ring *mr)

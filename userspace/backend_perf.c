@@ -6,6 +6,7 @@
  * table current. The events of a CPU share one ring (PERF_EVENT_IOC_SET_OUTPUT).
  * The module's backend opens the same events for side-band alone.
  */
+#include <asm/perf_regs.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -74,13 +75,21 @@ static int fds_push(struct perf_events *pe, int fd)
 }
 
 /* Ring pages: enough for ~200 ms of deep samples at the asked rate, a power of two. */
-static size_t ring_pages(unsigned int freq)
+/* Pages for a ring that holds 200 ms of samples of sample_bytes each at
+ * freq (a power of two, 16 to 4096). */
+static size_t ring_pages(unsigned int freq, size_t sample_bytes)
 {
-	size_t want = (size_t)freq * 1024 / 5 / 4096, pages = 16;
+	size_t want = (size_t)freq * sample_bytes / 5 / 4096, pages = 16;
 
-	while (pages < want && pages < 1024)
+	while (pages < want && pages < 4096)
 		pages *= 2;
 	return pages;
+}
+
+/* What one sample may take in the ring: a callchain, and the stack copy. */
+static size_t sample_bytes(const struct perf_event_attr *attr)
+{
+	return 1024 + (attr->sample_type & PERF_SAMPLE_STACK_USER ? attr->sample_stack_user : 0);
 }
 
 /* Opens one event on (pid, cpu); the first on a CPU gets the ring, others share it. */
@@ -109,7 +118,7 @@ static int perf_open_one(struct perf_events *pe, int pid, int cpu)
 			return err;
 		}
 	} else {
-		size_t pages = ring_pages(pe->attr.sample_freq);
+		size_t pages = ring_pages(pe->attr.sample_freq, sample_bytes(&pe->attr));
 
 		err = perf_ring__map(r, fd, pages, &pe->dec);
 		if (err) {
@@ -254,7 +263,18 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 	    .disabled = opts->mode == TARGET_WRAP,
 	    .enable_on_exec = opts->mode == TARGET_WRAP,
 	};
-	pe->attr.wakeup_watermark = (uint32_t)(ring_pages(opts->frequency) * 4096 / 4);
+	if (opts->unwind != UNWIND_FP && !sideband) {
+		/* The user stack is unwound here, from a copy: the kernel keeps
+		 * the kernel part of the callchain only. */
+		pe->attr.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+		pe->attr.sample_regs_user =
+		    1ULL << PERF_REG_X86_BP | 1ULL << PERF_REG_X86_SP | 1ULL << PERF_REG_X86_IP;
+		pe->attr.sample_stack_user = opts->stack_sample_size;
+		pe->attr.exclude_callchain_user = 1;
+		pe->dec.user_stack = true;
+	}
+	pe->attr.wakeup_watermark =
+	    (uint32_t)(ring_pages(opts->frequency, sample_bytes(&pe->attr)) * 4096 / 4);
 	if (sideband) {
 		/* A dummy event carries mmap/comm/fork/exit, and no sample. */
 		pe->attr.type = PERF_TYPE_SOFTWARE;
@@ -262,7 +282,7 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 		pe->attr.freq = 0;
 		pe->attr.sample_freq = 0;
 		pe->attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU;
-		pe->attr.wakeup_watermark = (uint32_t)(ring_pages(0) * 4096 / 4);
+		pe->attr.wakeup_watermark = (uint32_t)(ring_pages(0, 0) * 4096 / 4);
 	}
 
 	switch (opts->mode) {
@@ -290,9 +310,10 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 		log_info("perf: %zu side-band events (mmap, comm, fork, exit)", pe->nfds);
 	else
 		log_info("perf: %zu %s events (%u Hz, callchains up to %u frames, kernel frames "
-			 "%s)",
+			 "%s, user stacks %s)",
 			 pe->nfds, opts->event == EVENT_CYCLES ? "cycles" : "cpu-clock",
-			 opts->frequency, max_stack, pe->dec.kernel_frames ? "on" : "off");
+			 opts->frequency, max_stack, pe->dec.kernel_frames ? "on" : "off",
+			 pe->dec.user_stack ? "copied and unwound here" : "by frame pointers");
 	*out = pe;
 	return 0;
 

@@ -25,6 +25,12 @@ enum backend_kind {
 	BACKEND_PERF,
 };
 
+enum unwind_mode {
+	UNWIND_AUTO, /* CFI tables where objects have them, frame pointers elsewhere */
+	UNWIND_FP,   /* frame pointers only (the kernel walks them) */
+	UNWIND_CFI,  /* CFI tables (frame pointers only where no row covers a frame) */
+};
+
 enum event_kind {
 	EVENT_CPU_CLOCK, /* software cpu-clock: works everywhere, VMs included */
 	EVENT_CYCLES,	 /* hardware cycles: needs a PMU */
@@ -40,6 +46,8 @@ struct options {
 	unsigned int frequency;	    /* Hz */
 	unsigned int upload_period; /* seconds */
 	unsigned int max_frames;
+	enum unwind_mode unwind;
+	unsigned int stack_sample_size; /* bytes of user stack copied per sample */
 	unsigned int maximum_pids;
 	const char *output_dir; /* NULL: no files */
 	const char *service;

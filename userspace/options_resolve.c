@@ -185,6 +185,7 @@ int options_resolve(struct options *o)
 		return err;
 
 	max_rate = (unsigned int)sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
+	o->stack_sample_size &= ~7u; /* perf copies whole words */
 	if (o->frequency > max_rate) {
 		return options_bad("--frequency: %u Hz is above the kernel's limit "
 				   "(kernel.perf_event_max_sample_rate = %u)",

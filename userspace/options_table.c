@@ -20,6 +20,12 @@ const struct opt_choice opt_events[] = {
     {"cpu-cycles", EVENT_CYCLES},
     {NULL, 0},
 };
+static const struct opt_choice unwinds[] = {
+    {"auto", UNWIND_AUTO},
+    {"fp", UNWIND_FP},
+    {"cfi", UNWIND_CFI},
+    {NULL, 0},
+};
 const struct opt_choice opt_backends[] = {
     {"auto", BACKEND_AUTO},
     {"kmod", BACKEND_KMOD},
@@ -35,12 +41,12 @@ static const struct opt_choice kmod_sources[] = {
 };
 
 _Static_assert(sizeof(enum event_kind) == sizeof(int) && sizeof(enum backend_kind) == sizeof(int) &&
-		   sizeof(enum target_mode) == sizeof(int) && sizeof(uint32_t) == sizeof(int),
+		   sizeof(enum target_mode) == sizeof(int) &&
+		   sizeof(enum unwind_mode) == sizeof(int) && sizeof(uint32_t) == sizeof(int),
 	       "K_CHOICE and K_SET fields are int-sized");
 
 #define F(field) offsetof(struct options, field)
 
-/* clang-format off: one option per paragraph */
 const struct opt_def opts_table[] = {
     {.name = "frequency",
      .short_name = 'F',
@@ -100,6 +106,23 @@ const struct opt_def opts_table[] = {
      .def = "auto",
      .arg = "B",
      .help = "where samples come from"},
+    {.name = "unwind",
+     .kind = K_CHOICE,
+     .off = F(unwind),
+     .choices = unwinds,
+     .def = "auto",
+     .arg = "HOW",
+     .help = "user stacks (perf backend): CFI tables, else frame pointers; frame pointers; tables"},
+    {.name = "stack_sample_size",
+     .env = "DD_PROFILING_SAMPLE_STACK_USER",
+     .kind = K_UINT,
+     .off = F(stack_sample_size),
+     .lo = 64,
+     .hi = 65528,
+     .def = "32768",
+     .arg = "BYTES",
+     .what = "a size in bytes (64-65528)",
+     .help = "user stack copied per sample, to unwind"},
     {.name = "max_frames",
      .kind = K_UINT,
      .off = F(max_frames),
@@ -271,7 +294,6 @@ const struct opt_def opts_table[] = {
      .def = "auto",
      .arg = "S"},
 };
-/* clang-format on */
 
 const size_t opts_count = sizeof(opts_table) / sizeof(opts_table[0]);
 _Static_assert(sizeof(opts_table) / sizeof(opts_table[0]) <= OPTS_MAX, "raise OPTS_MAX");

@@ -23,8 +23,52 @@ void perf_decoder__fini(struct perf_decoder *d)
 	d->rec = NULL;
 }
 
+/*
+ * REGS_USER then STACK_USER, from p: {abi, regs[3] unless abi is 0}, {size,
+ * data[size], dyn_size unless size is 0}. *usp is us when there are both
+ * registers and a copy, else NULL. False when the record is too short.
+ */
+static bool user_stack(struct user_stack *us, const struct user_stack **usp, const uint64_t *p,
+		       const uint64_t *end)
+{
+	uint64_t abi, size, dyn = 0;
+	const uint64_t *data = NULL;
+
+	*usp = NULL;
+	if (end - p < 1)
+		return false;
+	abi = *p++;
+	if (abi) {
+		if (end - p < 3)
+			return false;
+		us->bp = p[0];
+		us->sp = p[1];
+		us->ip = p[2];
+		p += 3;
+	}
+	if (end - p < 1)
+		return false;
+	size = *p++;
+	if (size) {
+		if (size % 8 || size / 8 >= (uint64_t)(end - p))
+			return false;
+		data = p;
+		p += size / 8;
+		dyn = *p < size ? *p : size;
+	}
+	if (abi && data) {
+		us->data = (const uint8_t *)data;
+		us->size = dyn;
+		us->full = dyn == size;
+		*usp = us;
+	}
+	return true;
+}
+
 static void perf_sample(struct perf_decoder *d, const struct perf_event_header *h)
 {
+	const struct user_stack *usp = NULL;
+	struct user_stack us;
 	const uint64_t *p = (const uint64_t *)(h + 1);
 	const uint64_t *end = (const uint64_t *)((const char *)h + (h->size & ~7u));
 	struct hrprof_record *rec = d->rec;
@@ -72,8 +116,13 @@ static void perf_sample(struct perf_decoder *d, const struct perf_event_header *
 	rec->nr_kernel = nk;
 	rec->nr_user = nu;
 	rec->size = (uint16_t)(sizeof(*rec) + (nk + nu) * sizeof(uint64_t));
+	p += nr;
+	if (d->user_stack && !user_stack(&us, &usp, p, end)) {
+		d->stats->bad_records++;
+		return;
+	}
 	d->stats->samples++;
-	d->ev.sample(d->ev.ctx, rec);
+	d->ev.sample(d->ev.ctx, rec, usp);
 }
 
 /* Copies a string field of at most max bytes that may lack its terminator. */

@@ -23,6 +23,7 @@ struct perf_decoder {
 	struct backend_stats *stats;
 	unsigned int max_stack;
 	bool kernel_frames;
+	bool user_stack;	   /* samples carry REGS_USER (BP, SP, IP) and STACK_USER */
 	struct hrprof_record *rec; /* scratch for the sample being built */
 };
 
@@ -35,7 +36,10 @@ void perf_decoder__fini(struct perf_decoder *d);
  * Decodes one record of h->size bytes (the caller checked that many are
  * there). A record too short for its type, or a callchain longer than the
  * record or than max_stack allows, is counted in bad_records and dropped.
- * Samples must carry IP, TID, TIME, CPU, PERIOD and CALLCHAIN, in that order.
+ * Samples must carry IP, TID, TIME, CPU, PERIOD and CALLCHAIN, in that order,
+ * then with user_stack REGS_USER (BP, SP, IP) and STACK_USER: those go to
+ * the sample callback as a struct user_stack (NULL when the sample has no
+ * user registers or no copy).
  */
 void perf_record__decode(struct perf_decoder *d, const struct perf_event_header *h);
 

@@ -28,6 +28,7 @@
 #include "proc.h"
 #include "session.h"
 #include "stack.h"
+#include "unwind.h"
 #include "util.h"
 
 #define TICK_MS 250
@@ -42,6 +43,8 @@ struct session {
 	struct backend *backend;
 	struct proc_table *procs;
 	struct stack_table *stacks;
+	struct unwinder *unwinder; /* user stacks from copies (perf, --unwind auto/cfi) */
+	uint64_t *uips;		   /* their frames, max_frames */
 	struct export_thread *exporter;
 	uint64_t period_start; /* CLOCK_REALTIME ns */
 	uint64_t lost;	       /* in the current period */
@@ -66,30 +69,36 @@ struct session {
  * holds the process's view of that moment and the thread's name then.
  * Samples of tasks already unhashed by exit carry no pid (perf gives -1).
  */
-static void on_sample(void *ctx, const struct hrprof_record *r)
+static void on_sample(void *ctx, const struct hrprof_record *r, const struct user_stack *us)
 {
 	struct session *s = ctx;
 	const uint64_t *kips = (const uint64_t *)r->ips;
 	const uint64_t *uips = kips + r->nr_kernel;
 	struct stack_owner who = {.pid = r->tgid, .tid = r->tid};
+	uint32_t flags = r->flags;
+	unsigned int nu = r->nr_user;
 	struct proc *p = NULL;
 	int err;
 
 	if (r->tgid && r->tgid != UINT32_MAX)
 		p = proc_table__get(s->procs, r->tgid, true);
+	if (p && us && s->unwinder) {
+		nu = unwinder__unwind(s->unwinder, p, us, s->uips, s->opts->max_frames, &flags);
+		uips = s->uips;
+	}
 	if (p) {
-		struct mapping *m = r->nr_user ? proc__find_mapping(p, uips[0]) : NULL;
+		struct mapping *m = nu ? proc__find_mapping(p, uips[0]) : NULL;
 		struct thread *th;
 
-		if (r->nr_user && (!m || !mapping__is_file(m)))
+		if (nu && (!m || !mapping__is_file(m)))
 			proc__refresh_jit(p, r->time_ns);
 		th = proc_table__thread(s->procs, r->tgid, r->tid);
 		if (th)
 			memcpy(who.thread_name, th->comm, strnlen(th->comm, sizeof(th->comm) - 1));
 		who.view = proc_table__view(s->procs, p);
 	}
-	err = stack_table__add(s->stacks, &who, r->flags, kips, r->nr_kernel,
-			       who.view ? uips : NULL, who.view ? r->nr_user : 0, r->period);
+	err = stack_table__add(s->stacks, &who, flags, kips, r->nr_kernel, who.view ? uips : NULL,
+			       who.view ? (uint16_t)nu : 0, r->period);
 	if (err)
 		s->dropped_stacks++;
 }
@@ -417,6 +426,20 @@ static void session_report(struct session *s, const struct export_stats *es)
 		  " process views, %" PRIu64 " stale (over the memory bound)",
 		  s->ops->name, bs.samples, bs.lost, bs.throttled, bs.bad_records, ps.mmaps,
 		  ps.backfills, ps.dropped_pids, s->dropped_stacks, ps.views, ps.views_stale);
+	if (s->unwinder) {
+		struct unwind_stats us;
+
+		unwinder__stats(s->unwinder, &us);
+		if (us.stacks)
+			log_info("unwind: %" PRIu64 " user stacks: %" PRIu64 " complete, %" PRIu64
+				 " truncated, %" PRIu64 " ended without a table, %" PRIu64
+				 " bad frames; %" PRIu64 " frames by CFI, %" PRIu64
+				 " by frame pointers; %" PRIu64 " objects compiled (%" PRIu64
+				 " rows, %" PRIu64 " by frame pointers) in %" PRIu64 " ms",
+				 us.stacks, us.complete, us.truncated, us.no_table, us.bad_frame,
+				 us.frames_cfi, us.frames_fp, us.tables, us.table_rows,
+				 us.expr_rows, us.table_ns / 1000000);
+	}
 }
 
 int session_run(const struct options *opts, const struct backend_ops *ops)
@@ -450,6 +473,10 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 		return 1;
 	s.procs = proc_table__new(opts->mode == TARGET_GLOBAL ? opts->maximum_pids : 1000000);
 	s.stacks = stack_table__new();
+	if (opts->unwind != UNWIND_FP) {
+		s.unwinder = unwinder__new(opts->unwind);
+		s.uips = calloc(opts->max_frames, sizeof(*s.uips));
+	}
 	err = loop__new(&s.loop, 256);
 	if (err) {
 		diag_io_uring(err);
@@ -465,7 +492,7 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 		}
 		goto out;
 	}
-	if (!s.procs || !s.stacks) {
+	if (!s.procs || !s.stacks || (opts->unwind != UNWIND_FP && (!s.unwinder || !s.uips))) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -563,6 +590,8 @@ out:
 	loop__free(s.loop);
 	proc_table__free(s.procs);
 	stack_table__free(s.stacks);
+	unwinder__free(s.unwinder);
+	free(s.uips);
 	if (s.sigfd >= 0)
 		close(s.sigfd);
 	if (s.export_fd >= 0)

@@ -406,6 +406,26 @@ $(show_traces "$1")"
 	log "ok: root frame $2 in $v% of the samples"
 }
 
+# complete_share FILE: percent of samples whose user stack is whole: under
+# the executable's root frame, the outermost frame is where every stack of a
+# process starts (_start) or of a thread (clone3, clone).
+complete_share() {
+	pprof_stacks "$1" | awk -F'\t' '
+	{ split($3, f, ";"); all += $1; if (f[2] == "_start" || f[2] == "clone3" || f[2] == "clone" || f[2] == "__clone") hit += $1 }
+	END { printf "%.1f\n", all ? 100 * hit / all : 0 }'
+}
+
+# assert_complete FILE [MIN_PCT]: at least MIN_PCT (default 99) percent of
+# the samples have whole stacks (complete_share).
+assert_complete() {
+	local v
+	v=$(complete_share "$1")
+	_between "$v" "${2:-99}" 100 ||
+		fail "whole stacks in $v% of the samples of $1, expected >= ${2:-99}%; top traces:
+$(show_traces "$1")"
+	log "ok: whole stacks in $v% of the samples"
+}
+
 # label_values FILE KEY: the values of label KEY over all samples, one per line.
 label_values() {
 	pprof_stacks "$1" | awk -F'\t' -v k="$2" '

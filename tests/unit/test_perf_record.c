@@ -6,7 +6,11 @@
  * the record or than allowed (bad records, never delivered); mmap2 (exec
  * only, device numbers, names without a terminator), comm (exec flag, a name
  * cut to 15 bytes), fork, exit, lost, lost samples, throttle, unknown types;
- * every side-band record cut short; the time of each kind of record.
+ * every side-band record cut short; the time of each kind of record. With
+ * user stacks: the registers (BP, SP, IP) and the copy handed over with
+ * its valid size (dyn_size, never more than the copy), a sample without
+ * user registers or without a copy handed over without one, and every cut
+ * of those fields a bad record.
  *
  * Exit: 0 pass, 1 a check failed.
  */
@@ -29,10 +33,19 @@ static struct seen {
 	uint64_t start, len, pgoff, dev, ino;
 	char str[4096];
 	bool exec;
+	bool has_us;
+	struct user_stack us;
+	uint8_t stack[256];
 } seen;
 
-static void on_sample(void *ctx, const struct hrprof_record *r)
+static void on_sample(void *ctx, const struct hrprof_record *r, const struct user_stack *us)
 {
+	seen.has_us = us != NULL;
+	if (us) {
+		seen.us = *us;
+		memcpy(seen.stack, us->data,
+		       us->size < sizeof(seen.stack) ? us->size : sizeof(seen.stack));
+	}
 	seen.samples++;
 	seen.rec = *r;
 	memcpy(seen.ips, r->ips, (r->nr_kernel + r->nr_user) * 8u);
@@ -206,6 +219,87 @@ static void test_samples(void)
 	perf_decoder__fini(&d);
 }
 
+/* A sample with a kernel-only chain, then REGS_USER and STACK_USER. */
+static void ustack_sample(uint64_t abi, uint64_t size, uint64_t dyn)
+{
+	const uint64_t chain[] = {(uint64_t)PERF_CONTEXT_KERNEL, 0xffffffff81000010};
+
+	rec_start(PERF_RECORD_SAMPLE, PERF_RECORD_MISC_USER);
+	put(0x401000);
+	put((uint64_t)11 << 32 | 10);
+	put(5);
+	put(0);
+	put(1);
+	put(2);
+	put_bytes(chain, sizeof(chain));
+	put(abi);
+	if (abi) {
+		put(0x7ffc0100); /* bp */
+		put(0x7ffc0000); /* sp */
+		put(0x401234);	 /* ip */
+	}
+	put(size);
+	for (uint64_t i = 0; i < size / 8; i++)
+		put(0x1000 + i);
+	if (size)
+		put(dyn);
+	rec_end();
+}
+
+static void test_user_stacks(void)
+{
+	struct backend_stats st = {0};
+	struct perf_decoder d;
+	uint64_t w;
+
+	CHECK(!perf_decoder__init(&d, &events, &st, 16));
+	d.user_stack = true;
+	memset(&seen, 0, sizeof(seen));
+	ustack_sample(2, 64, 48);
+	perf_record__decode(&d, &buf.h);
+	CHECK(seen.samples == 1 && seen.has_us && !st.bad_records);
+	CHECKF(seen.us.bp == 0x7ffc0100 && seen.us.sp == 0x7ffc0000 && seen.us.ip == 0x401234,
+	       "regs %llx %llx %llx", (unsigned long long)seen.us.bp,
+	       (unsigned long long)seen.us.sp, (unsigned long long)seen.us.ip);
+	memcpy(&w, seen.stack + 8, 8);
+	CHECKF(seen.us.size == 48 && !seen.us.full && w == 0x1001, "size %llu full %d word %llx",
+	       (unsigned long long)seen.us.size, seen.us.full, (unsigned long long)w);
+	CHECK(seen.rec.nr_kernel == 1 && seen.rec.nr_user == 0);
+
+	/* The whole copy valid: full. dyn_size over size: cut to size. */
+	ustack_sample(2, 64, 64);
+	perf_record__decode(&d, &buf.h);
+	CHECK(seen.samples == 2 && seen.us.size == 64 && seen.us.full);
+	ustack_sample(2, 64, 1 << 20);
+	perf_record__decode(&d, &buf.h);
+	CHECK(seen.samples == 3 && seen.us.size == 64 && seen.us.full);
+
+	/* No user registers (a kernel thread), or no copy: delivered, no stack. */
+	ustack_sample(0, 64, 64);
+	perf_record__decode(&d, &buf.h);
+	CHECK(seen.samples == 4 && !seen.has_us);
+	ustack_sample(2, 0, 0);
+	perf_record__decode(&d, &buf.h);
+	CHECK(seen.samples == 5 && !seen.has_us && !st.bad_records);
+
+	/* Cut anywhere in the new fields, or a size not in words, or past the
+	 * record: bad, not delivered. */
+	for (size_t cut = 8; cut <= 7 * 8; cut += 8) {
+		ustack_sample(2, 16, 16);
+		buf.h.size = (uint16_t)(nbytes - cut);
+		perf_record__decode(&d, &buf.h);
+	}
+	ustack_sample(2, 16, 16);
+	buf.w[1 + 6 + 2 + 4] = 12; /* size: not whole words */
+	perf_record__decode(&d, &buf.h);
+	ustack_sample(2, 16, 16);
+	buf.w[1 + 6 + 2 + 4] = 1 << 20; /* size: past the record */
+	perf_record__decode(&d, &buf.h);
+	CHECKF(seen.samples == 5 && st.bad_records == 9, "samples %d bad %" PRIu64, seen.samples,
+	       st.bad_records);
+	perf_decoder__fini(&d);
+}
+
 /* mmap2's fixed part, as the kernel lays it out. */
 struct mmap2_body {
 	uint32_t pid, tid;
@@ -341,6 +435,7 @@ static void test_side_band(void)
 int main(void)
 {
 	test_samples();
+	test_user_stacks();
 	test_side_band();
 	return check_exit("test_perf_record");
 }

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One unwind step for x86-64 user stacks, from a compiled CFI table, for
+ * the daemon and (later) the kernel module alike: plain C, no libc, no
+ * allocation, bounded work.
+ *
+ * A table is an object's .eh_frame / .debug_frame compiled (by the daemon,
+ * with libdw) into rows sorted by pc. Row i holds from rows[i].pc up to
+ * rows[i + 1].pc; pc is the object's own virtual address (as in its ELF
+ * headers), so one table serves every process that maps the object. For
+ * each range a row says how to find the canonical frame address (CFA: the
+ * caller's SP before the call) and the caller's BP; the return address is
+ * at CFA - 8, as the System V ABI has it (a range where it is not is
+ * compiled as HRPROF_CFI_EXPR).
+ */
+#ifndef HRPROF_UNWIND_H
+#define HRPROF_UNWIND_H
+
+#include <linux/types.h>
+#ifndef __KERNEL__
+#include <stdbool.h>
+#endif
+
+/* hrprof_cfi_row.kind */
+#define HRPROF_CFI_NONE 0 /* no CFI covers this range: frame pointers */
+#define HRPROF_CFI_SP	1 /* CFA = SP + cfa_off */
+#define HRPROF_CFI_BP	2 /* CFA = BP + cfa_off */
+#define HRPROF_CFI_PLT	3 /* a PLT stub: CFA = SP + 8, + 8 more when (IP & 15) >= 11 */
+#define HRPROF_CFI_SIGNAL                                                                          \
+	4		  /* a signal trampoline: the interrupted registers are in                 \
+			   * the ucontext at SP */
+#define HRPROF_CFI_END	5 /* the outermost frame (return address undefined) */
+#define HRPROF_CFI_EXPR 6 /* a rule rows cannot express: frame pointers */
+
+/* hrprof_cfi_row.bp */
+#define HRPROF_BP_SAME	0 /* the caller's BP is this frame's */
+#define HRPROF_BP_SAVED 1 /* saved at CFA + bp_off */
+#define HRPROF_BP_UNDEF 2 /* not recoverable */
+
+struct hrprof_cfi_row {
+	__u32 pc; /* object vaddr, as an offset from the table's base */
+	__u8 kind;
+	__u8 bp;
+	__s16 bp_off;
+	__s32 cfa_off;
+};
+
+/* The registers an unwind step needs and gives. */
+struct hrprof_uregs {
+	__u64 ip, sp, bp;
+};
+
+/* Outcomes of a step. */
+#define HRPROF_UW_OK	   0 /* regs now hold the caller's frame */
+#define HRPROF_UW_END	   1 /* the outermost frame: the stack is complete */
+#define HRPROF_UW_BAD_READ 2 /* a read fell outside what can be read */
+#define HRPROF_UW_BAD	   3 /* the frame makes no sense (SP does not climb...) */
+
+/*
+ * Reads the 8 bytes at addr of the unwound task's stack into *val; false
+ * when they cannot be read (outside the copy, a fault).
+ */
+typedef bool (*hrprof_uw_read)(void *ctx, __u64 addr, __u64 *val);
+
+/* The row covering pc (an offset from the table's base), or NULL. */
+static inline const struct hrprof_cfi_row *hrprof_cfi_lookup(const struct hrprof_cfi_row *rows,
+							     __u32 nrows, __u64 pc)
+{
+	__u32 lo = 0, hi = nrows;
+
+	if (pc > 0xffffffffULL)
+		return 0;
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (rows[mid].pc <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &rows[lo - 1] : 0;
+}
+
+/* Offsets in a signal frame at the trampoline's SP (struct ucontext's
+ * uc_mcontext, struct sigcontext in asm/sigcontext.h). */
+#define HRPROF_SIGFRAME_BP 120
+#define HRPROF_SIGFRAME_SP 160
+#define HRPROF_SIGFRAME_IP 168
+
+/*
+ * One step from r (a frame) to its caller's, by row (NULL: by frame
+ * pointers, the chain {saved BP, return address} at BP). A caller's SP must
+ * be above the callee's: a step that does not climb is HRPROF_UW_BAD, so a
+ * walk of bounded depth always ends.
+ */
+static inline int hrprof_unwind_step(const struct hrprof_cfi_row *row, struct hrprof_uregs *r,
+				     hrprof_uw_read rd, void *ctx)
+{
+	__u64 cfa, ra, bp = r->bp;
+
+	if (!row || row->kind == HRPROF_CFI_NONE || row->kind == HRPROF_CFI_EXPR) {
+		if (r->bp < r->sp || (r->bp & 7))
+			return HRPROF_UW_BAD;
+		if (!rd(ctx, r->bp, &bp) || !rd(ctx, r->bp + 8, &ra))
+			return HRPROF_UW_BAD_READ;
+		cfa = r->bp + 16;
+	} else if (row->kind == HRPROF_CFI_END) {
+		return HRPROF_UW_END;
+	} else if (row->kind == HRPROF_CFI_SIGNAL) {
+		__u64 sp;
+
+		if (!rd(ctx, r->sp + HRPROF_SIGFRAME_BP, &bp) ||
+		    !rd(ctx, r->sp + HRPROF_SIGFRAME_SP, &sp) ||
+		    !rd(ctx, r->sp + HRPROF_SIGFRAME_IP, &ra))
+			return HRPROF_UW_BAD_READ;
+		if (sp <= r->sp)
+			return HRPROF_UW_BAD;
+		r->ip = ra;
+		r->sp = sp;
+		r->bp = bp;
+		return ra ? HRPROF_UW_OK : HRPROF_UW_END;
+	} else {
+		if (row->kind == HRPROF_CFI_PLT)
+			cfa = r->sp + 8 + ((r->ip & 15) >= 11 ? 8 : 0);
+		else
+			cfa = (row->kind == HRPROF_CFI_SP ? r->sp : r->bp) + (__s64)row->cfa_off;
+		if (cfa <= r->sp)
+			return HRPROF_UW_BAD;
+		if (!rd(ctx, cfa - 8, &ra))
+			return HRPROF_UW_BAD_READ;
+		/*
+		 * A save slot below SP was popped already (compilers do not
+		 * mark the restore in epilogues): the register holds it.
+		 */
+		if (row->bp == HRPROF_BP_SAVED && cfa + (__s64)row->bp_off >= r->sp &&
+		    !rd(ctx, cfa + (__s64)row->bp_off, &bp))
+			return HRPROF_UW_BAD_READ;
+		if (row->bp == HRPROF_BP_UNDEF)
+			bp = 0;
+	}
+	if (cfa <= r->sp)
+		return HRPROF_UW_BAD;
+	r->ip = ra;
+	r->sp = cfa;
+	r->bp = bp;
+	return ra ? HRPROF_UW_OK : HRPROF_UW_END;
+}
+
+#endif

@@ -94,7 +94,7 @@ workloads:
 # Debian packages: the build, then the tests (go tool pprof decodes profiles).
 DEB_BUILD := gcc g++ make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev libprotobuf-c-dev \
 	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev binutils
-DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux
+DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux xz-utils perl ripgrep
 # The module's tests: both Debian 12 kernels, booted under qemu.
 DEB_KMOD := qemu-system-x86 busybox-static cpio kmod xz-utils dwarves dkms \
 	    linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64

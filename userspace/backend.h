@@ -21,7 +21,8 @@ struct user_stack {
 	uint64_t ip, sp, bp;
 	const uint8_t *data;
 	uint64_t size; /* bytes of data that are valid */
-	bool full;     /* the copy ended before the stack did (size is all perf took) */
+	bool full;     /* size is all perf was asked for (else the stack, or a page
+			* not present, ended the copy) */
 };
 
 struct backend_events {

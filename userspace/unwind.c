@@ -36,7 +36,8 @@ struct object {
 	struct cfi_table cfi;
 	struct load_seg segs[UNWIND_SEGS];
 	unsigned int nsegs;
-	bool usable; /* a table was compiled */
+	uint64_t entry; /* e_entry: the process's first code, when it is this object's */
+	bool usable;	/* a table was compiled */
 	uint64_t used;
 };
 
@@ -93,8 +94,11 @@ static void object__compile(struct unwinder *u, struct object *o, Elf *elf, cons
 	GElf_Phdr ph;
 	int err;
 
-	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph))
+	GElf_Ehdr eh;
+
+	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph) || !gelf_getehdr(elf, &eh))
 		return;
+	o->entry = eh.e_entry;
 	for (size_t i = 0; i < nph && o->nsegs < UNWIND_SEGS; i++) {
 		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X))
 			o->segs[o->nsegs++] =
@@ -246,15 +250,25 @@ static struct object *object_of(struct unwinder *u, const struct proc *p, const 
 	return o;
 }
 
-/* The row for address ip of p, or NULL (no object, no table, not covered). */
+/*
+ * A return into the first bytes of an object's entry point (ld.so's calls
+ * _dl_start, then _dl_init, within 64 bytes of it): the frame
+ * below is the stack the kernel made for the process. The dynamic loader's
+ * entry (which calls _dl_start) has no CFI to say so.
+ */
+#define ENTRY_BYTES 64
+
+/* The row for address ip of p, or NULL (no object, no table, not covered);
+ * *at_entry when ip is within ENTRY_BYTES of the object's entry point. */
 static const struct hrprof_cfi_row *row_of(struct unwinder *u, struct proc *p, uint64_t ip,
-					   bool *no_table)
+					   bool *no_table, bool *at_entry)
 {
 	struct mapping *m = proc__find_mapping(p, ip);
 	struct object *o = m ? object_of(u, p, m) : NULL;
 	uint64_t off;
 
 	*no_table = true;
+	*at_entry = false;
 	if (!o || !o->usable)
 		return NULL;
 	off = ip - m->start + m->pgoff;
@@ -262,9 +276,11 @@ static const struct hrprof_cfi_row *row_of(struct unwinder *u, struct proc *p, u
 		const struct load_seg *sg = &o->segs[i];
 
 		if (off >= sg->offset && off - sg->offset < sg->filesz) {
+			uint64_t vaddr = off - sg->offset + sg->vaddr;
+
 			*no_table = false;
-			return hrprof_cfi_lookup(o->cfi.rows, o->cfi.nrows,
-						 off - sg->offset + sg->vaddr);
+			*at_entry = o->entry && vaddr >= o->entry && vaddr - o->entry < ENTRY_BYTES;
+			return hrprof_cfi_lookup(o->cfi.rows, o->cfi.nrows, vaddr);
 		}
 	}
 	return NULL;
@@ -272,7 +288,7 @@ static const struct hrprof_cfi_row *row_of(struct unwinder *u, struct proc *p, u
 
 struct copy {
 	const struct user_stack *us;
-	bool past_end; /* a read fell past the end of a copy that the stack outran */
+	bool past_end; /* a read fell past the end of the copy: the stack went on */
 };
 
 static bool copy_read(void *ctx, __u64 addr, __u64 *val)
@@ -282,7 +298,7 @@ static bool copy_read(void *ctx, __u64 addr, __u64 *val)
 	if (addr < c->us->sp)
 		return false;
 	if (addr - c->us->sp > c->us->size || c->us->size - (addr - c->us->sp) < 8) {
-		c->past_end = c->us->full;
+		c->past_end = true;
 		return false;
 	}
 	memcpy(val, c->us->data + (addr - c->us->sp), 8);
@@ -318,13 +334,17 @@ unsigned int unwinder__unwind(struct unwinder *u, struct proc *p, const struct u
 	ips[n++] = r.ip;
 	while (n < max) {
 		const struct hrprof_cfi_row *row = NULL;
-		bool no_table = true;
+		bool no_table = true, at_entry = false;
 		int rc;
 
 		struct hrprof_uregs was = r;
 
 		if (u->mode != UNWIND_FP)
-			row = row_of(u, p, exact ? r.ip : r.ip - 1, &no_table);
+			row = row_of(u, p, exact ? r.ip : r.ip - 1, &no_table, &at_entry);
+		if (at_entry && (!row || row->kind == HRPROF_CFI_NONE)) {
+			u->st.complete++;
+			return n;
+		}
 		if (row && row->kind != HRPROF_CFI_NONE && row->kind != HRPROF_CFI_EXPR) {
 			u->st.frames_cfi++;
 		} else if (u->mode == UNWIND_CFI) {

@@ -587,8 +587,10 @@ perf_run() {
 
 # perf_stacks [PERFDATA]: one line per sample of perf.data:
 #   COMM <TAB> PID <TAB> leaf;...;root (the symbols perf script names)
+# (PERF_SCRIPT_FLAGS: more flags for perf script, e.g. --no-inline)
 perf_stacks() {
-	perf script -i "${1:-$T/perf.data}" -F comm,pid,ip,sym 2>/dev/null | awk '
+	# shellcheck disable=SC2086
+	perf script -i "${1:-$T/perf.data}" ${PERF_SCRIPT_FLAGS:-} -F comm,pid,ip,sym 2>/dev/null | awk '
 	function flush() { if (have) print comm "\t" pid "\t" s; have = 0; s = "" }
 	/^\t/ { sym = $0; sub(/^\t *[0-9a-f]+ /, "", sym); sub(/ \(.*\)$/, "", sym)
 		s = s (s == "" ? "" : ";") sym; next }

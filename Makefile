@@ -5,7 +5,8 @@
 #                   (make deps-build: only those the build and make demo need)
 #   make demo       profile the bundled demo workload, write a pprof file, print the top
 #   make check      unit + integration tests, normal and ASan/UBSan builds
-#   make bench      overhead next to `perf record -g` (not part of check)
+#   make bench      overhead next to `perf record -g`, and without frame pointers next to
+#                   `perf record --call-graph dwarf`; the unwinder's replay rate (not in check)
 #   make bench-vm   the module's overhead and per-sample cost, in a qemu guest
 #   make kmod       build the kernel module into build/kmod/<kver>/: for the running
 #                   kernel, else every installed kernel's headers (KVERS="..." or
@@ -143,8 +144,21 @@ check: deps-check
 	$(Q)tests/run.sh $(BUILD_ROOT)
 
 bench: deps-check
-	$(Q)$(MAKE) --no-print-directory all workloads
+	$(Q)$(MAKE) --no-print-directory all workloads $(O)/bench/unwind_replay
 	$(Q)tests/bench/bench.sh $(O)/hrprof $(WORKLOAD_DIR)
+	$(Q)for cg in dwarf,8192 dwarf,32768; do \
+		BENCH_RATES="99 1000" BENCH_WORKLOAD=nofp/bench BENCH_PERF_CG="--call-graph $$cg" \
+			tests/bench/bench.sh $(O)/hrprof $(WORKLOAD_DIR) || exit 1; \
+	done
+	$(Q)$(O)/bench/unwind_replay 3 32768
+	$(Q)$(O)/bench/unwind_replay 3 8192
+
+# The unwinder alone, on stacks this program records of itself (no frame
+# pointers: the CFI tables find every frame).
+$(O)/bench/unwind_replay: tests/bench/unwind_replay.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(filter-out -fno-omit-frame-pointer,$(CFLAGS)) -fomit-frame-pointer -o $@ $< \
+		$(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
 
 # The module against the perf backend and perf record, inside one qemu guest.
 bench-vm: deps-check

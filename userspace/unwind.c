@@ -260,13 +260,26 @@ static struct object *object_of(struct unwinder *u, const struct proc *p, const 
 
 /* The row for address ip of p, or NULL (no object, no table, not covered);
  * *at_entry when ip is within ENTRY_BYTES of the object's entry point. */
+/* The mapping and object of the last frame: most frames of a stack fall
+ * in an object of the frame before (valid for one stack). */
+struct last {
+	struct mapping *m;
+	struct object *o;
+};
+
 static const struct hrprof_cfi_row *row_of(struct unwinder *u, struct proc *p, uint64_t ip,
-					   bool *no_table, bool *at_entry)
+					   struct last *last, bool *no_table, bool *at_entry)
 {
-	struct mapping *m = proc__find_mapping(p, ip);
-	struct object *o = m ? object_of(u, p, m) : NULL;
+	struct mapping *m = last->m;
+	struct object *o = last->o;
 	uint64_t off;
 
+	if (!m || ip < m->start || ip >= m->end) {
+		m = proc__find_mapping(p, ip);
+		o = m ? object_of(u, p, m) : NULL;
+		last->m = m;
+		last->o = o;
+	}
 	*no_table = true;
 	*at_entry = false;
 	if (!o || !o->usable)
@@ -325,6 +338,7 @@ unsigned int unwinder__unwind(struct unwinder *u, struct proc *p, const struct u
 {
 	struct hrprof_uregs r = {us->ip, us->sp, us->bp};
 	struct copy c = {.us = us};
+	struct last last = {0};
 	bool exact = true; /* the address is where the frame is, not a return address */
 	unsigned int n = 0;
 
@@ -340,7 +354,7 @@ unsigned int unwinder__unwind(struct unwinder *u, struct proc *p, const struct u
 		struct hrprof_uregs was = r;
 
 		if (u->mode != UNWIND_FP)
-			row = row_of(u, p, exact ? r.ip : r.ip - 1, &no_table, &at_entry);
+			row = row_of(u, p, exact ? r.ip : r.ip - 1, &last, &no_table, &at_entry);
 		if (at_entry && (!row || row->kind == HRPROF_CFI_NONE)) {
 			u->st.complete++;
 			return n;

@@ -12,7 +12,10 @@
 # and prints the medians as a Markdown table.
 #
 # Environment: BENCH_RATES (default "99 1000 10000"), BENCH_RUNS (default 5),
-# BENCH_SCALE (the workload's work, default 1).
+# BENCH_SCALE (the workload's work, default 1), BENCH_WORKLOAD (default bench;
+# nofp/bench: the same built without frame pointers), BENCH_PERF_CG (perf's
+# call-graph flags, default -g; e.g. "--call-graph dwarf,32768" beside
+# hrprof's CFI unwinding).
 
 set -u
 HRPROF=${1:-build/release/hrprof}
@@ -20,7 +23,8 @@ WORKLOADS=${2:-build/workloads}
 RATES=${BENCH_RATES:-99 1000 10000}
 RUNS=${BENCH_RUNS:-5}
 SCALE=${BENCH_SCALE:-1}
-W=$WORKLOADS/bench
+W=$WORKLOADS/${BENCH_WORKLOAD:-bench}
+PERF_CG=${BENCH_PERF_CG:--g}
 
 [ -x "$HRPROF" ] || { echo "bench: no hrprof at $HRPROF" >&2; exit 1; }
 [ -x "$W" ] || { echo "bench: no workload at $W (make workloads)" >&2; exit 1; }
@@ -110,7 +114,8 @@ for r in $RATES; do
 		fi
 
 		if [ $have_perf = 1 ]; then
-			measure "perf-$r" perf record -q -g -F "$r" -e cpu-clock -o "$T/perf.data" -- "$W" "$SCALE" || exit 1
+			# shellcheck disable=SC2086
+			measure "perf-$r" perf record -q $PERF_CG -F "$r" -e cpu-clock -o "$T/perf.data" -- "$W" "$SCALE" || exit 1
 			perf report -i "$T/perf.data" --stats 2>/dev/null |
 				awk '/SAMPLE events:/ { print $3; exit }' >>"$T/psamples-$r"
 			perf report -i "$T/perf.data" --stats 2>/dev/null |
@@ -152,13 +157,13 @@ for r in $RATES; do
 done
 
 echo
-echo "hrprof vs perf record -g: bench workload (fixed work), medians of $RUNS interleaved runs, $(nproc) CPUs, $(uname -r)"
+echo "hrprof vs perf record $PERF_CG: ${BENCH_WORKLOAD:-bench} workload (fixed work), medians of $RUNS interleaved runs, $(nproc) CPUs, $(uname -r)"
 echo
-echo "| rate Hz | alone s | hrprof slowdown % | perf record -g slowdown % | ratio | hrprof CPU s | hrprof max RSS MiB | lost samples |"
+echo "| rate Hz | alone s | hrprof slowdown % | perf record $PERF_CG slowdown % | ratio | hrprof CPU s | hrprof max RSS MiB | lost samples |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 echo
-echo "| rate Hz | workload CPU alone s | hrprof CPU-time slowdown % | perf record -g CPU-time slowdown % |"
+echo "| rate Hz | workload CPU alone s | hrprof CPU-time slowdown % | perf record $PERF_CG CPU-time slowdown % |"
 echo "|---:|---:|---:|---:|"
 printf '%s\n' "${cpurows[@]}"
 echo

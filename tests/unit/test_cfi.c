@@ -30,6 +30,7 @@
 
 #include "cfi.h"
 #include "check.h"
+#include "elf_section.h"
 
 /* ---- the compiler ---- */
 
@@ -135,32 +136,10 @@ static void test_libc(void)
 	cfi_table__free(&t);
 }
 
-/* The section's file range, by name. */
-static bool section_range(Elf *elf, const char *name, size_t *off, size_t *size)
-{
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	if (elf_getshdrstrndx(elf, &shstrndx))
-		return false;
-	while ((scn = elf_nextscn(elf, scn))) {
-		const char *n;
-
-		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(elf, shstrndx, sh.sh_name)))
-			continue;
-		if (!strcmp(n, name)) {
-			*off = sh.sh_offset;
-			*size = sh.sh_size;
-			return true;
-		}
-	}
-	return false;
-}
-
 static void test_malformed(void)
 {
-	size_t hoff = 0, hsize = 0, foff = 0, fsize = 0, len;
+	uint64_t hoff = 0, hsize = 0, foff = 0, fsize = 0;
+	size_t len;
 	unsigned int seed = 12345, compiled = 0;
 	char *img, *copy;
 	struct stat st;
@@ -177,8 +156,8 @@ static void test_malformed(void)
 	CHECK(img && copy && pread(fd, img, len, 0) == (ssize_t)len);
 	close(fd);
 	elf = elf_memory(img, len);
-	CHECK(elf && section_range(elf, ".eh_frame_hdr", &hoff, &hsize) &&
-	      section_range(elf, ".eh_frame", &foff, &fsize));
+	CHECK(elf && elf_section_range(elf, ".eh_frame_hdr", &hoff, &hsize, NULL) &&
+	      elf_section_range(elf, ".eh_frame", &foff, &fsize, NULL));
 	if (elf)
 		elf_end(elf);
 	if (!hsize || !fsize)

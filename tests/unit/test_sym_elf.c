@@ -25,6 +25,7 @@
 #include "sym.h"
 
 #include "check.h"
+#include "elf_section.h"
 
 static char tmpdir[] = "/tmp/hrprof-sym-elf-XXXXXX";
 
@@ -731,30 +732,6 @@ struct corruption {
 	int width;
 };
 
-static bool section_range(Elf *elf, const char *name, uint64_t *off, uint64_t *size, uint64_t *hdr)
-{
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-	GElf_Ehdr eh;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) || !gelf_getehdr(elf, &eh))
-		return false;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *n;
-
-		if (!gelf_getshdr(scn, &sh) || !(n = elf_strptr(elf, shstrndx, sh.sh_name)))
-			continue;
-		if (!strcmp(n, name)) {
-			*off = sh.sh_offset;
-			*size = sh.sh_size;
-			*hdr = eh.e_shoff + elf_ndxscn(scn) * eh.e_shentsize;
-			return true;
-		}
-	}
-	return false;
-}
-
 static void patch(int fd, uint64_t off, uint64_t value, int width)
 {
 	CHECK(pwrite(fd, &value, width, off) == width);
@@ -776,7 +753,7 @@ static bool corrupt(const struct corruption *k, const char *dst)
 	elf = elf_begin(fd, ELF_C_READ, NULL);
 	if (!elf || !gelf_getehdr(elf, &eh) || eh.e_ident[EI_CLASS] != ELFCLASS64)
 		goto out;
-	if (k->section && !section_range(elf, k->section, &off, &size, &hdr))
+	if (k->section && !elf_section_range(elf, k->section, &off, &size, &hdr))
 		goto out;
 	if (k->section && !k->shfield) {
 		unsigned char *junk = malloc(size);

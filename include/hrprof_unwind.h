@@ -107,18 +107,11 @@ static inline int hrprof_unwind_step(const struct hrprof_cfi_row *row, struct hr
 	} else if (row->kind == HRPROF_CFI_END) {
 		return HRPROF_UW_END;
 	} else if (row->kind == HRPROF_CFI_SIGNAL) {
-		__u64 sp;
-
+		/* The interrupted frame: its SP is the "caller's". */
 		if (!rd(ctx, r->sp + HRPROF_SIGFRAME_BP, &bp) ||
-		    !rd(ctx, r->sp + HRPROF_SIGFRAME_SP, &sp) ||
+		    !rd(ctx, r->sp + HRPROF_SIGFRAME_SP, &cfa) ||
 		    !rd(ctx, r->sp + HRPROF_SIGFRAME_IP, &ra))
 			return HRPROF_UW_BAD_READ;
-		if (sp <= r->sp)
-			return HRPROF_UW_BAD;
-		r->ip = ra;
-		r->sp = sp;
-		r->bp = bp;
-		return ra ? HRPROF_UW_OK : HRPROF_UW_END;
 	} else {
 		if (row->kind == HRPROF_CFI_PLT)
 			cfa = r->sp + 8 + ((r->ip & 15) >= 11 ? 8 : 0);

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sysmacros.h>
@@ -125,4 +126,18 @@ bool maps_parse_line(char *line, uint64_t *start, uint64_t *end, uint64_t *pgoff
 	if (!**path)
 		*path = "//anon";
 	return true;
+}
+
+size_t mapping__proc_path(const struct mapping *m, uint32_t pid, char *buf, size_t n)
+{
+	int prefix = snprintf(buf, n, "/proc/%u/root", pid);
+	char *deleted;
+
+	if (prefix < 0 || (size_t)prefix >= n)
+		return 0;
+	snprintf(buf + prefix, n - (size_t)prefix, "%s", m->path);
+	deleted = strstr(buf, " (deleted)");
+	if (deleted)
+		*deleted = 0;
+	return (size_t)prefix;
 }

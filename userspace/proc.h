@@ -56,6 +56,10 @@ struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff, uint6
 			     uint64_t ino, const char *path);
 struct mapping *mapping__get(struct mapping *m);
 void mapping__put(struct mapping *m);
+/* m's file as process pid sees it, "/proc/<pid>/root<path>" with a
+ * " (deleted)" cut, in buf; returns the prefix's length (buf + it is the
+ * host's file of that name, for once the process is gone). */
+size_t mapping__proc_path(const struct mapping *m, uint32_t pid, char *buf, size_t n);
 /* True for a mapping backed by a file that can be opened (not [vdso], anon...). */
 bool mapping__is_file(const struct mapping *m);
 struct jitmap *jitmap__get(struct jitmap *j);

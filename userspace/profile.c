@@ -139,15 +139,9 @@ static struct sym_elf *open_elf(struct builder *b, const struct proc_view *p,
 				const struct mapping *m)
 {
 	char path[4096 + 32];
+	size_t prefix = mapping__proc_path(m, p->pid, path, sizeof(path));
 	struct sym_elf *elf;
-	char *deleted;
-	int prefix;
 
-	prefix = snprintf(path, sizeof(path), "/proc/%u/root", p->pid);
-	snprintf(path + prefix, sizeof(path) - prefix, "%s", m->path);
-	deleted = strstr(path, " (deleted)");
-	if (deleted)
-		*deleted = 0;
 	elf = sym_cache__elf(b->sy->cache, path, m->dev, m->ino);
 	if (!elf)
 		elf = sym_cache__elf(b->sy->cache, path + prefix, m->dev, m->ino);

@@ -116,18 +116,14 @@ static void object__compile(struct unwinder *u, struct object *o, Elf *elf, cons
 }
 
 /* The file as the process sees it, else the host's of that name. */
-static void object__load_file(struct unwinder *u, struct object *o, uint32_t pid, const char *path)
+static void object__load_file(struct unwinder *u, struct object *o, uint32_t pid,
+			      const struct mapping *m)
 {
 	char full[4096 + 32];
-	char *deleted;
+	size_t prefix = mapping__proc_path(m, pid, full, sizeof(full));
 	Elf *elf;
-	int fd, prefix;
+	int fd;
 
-	prefix = snprintf(full, sizeof(full), "/proc/%u/root", pid);
-	snprintf(full + prefix, sizeof(full) - prefix, "%s", path);
-	deleted = strstr(full, " (deleted)");
-	if (deleted)
-		*deleted = 0;
 	fd = open(full, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fd = open(full + prefix, O_RDONLY | O_CLOEXEC);
@@ -135,7 +131,7 @@ static void object__load_file(struct unwinder *u, struct object *o, uint32_t pid
 		return;
 	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
 	if (elf) {
-		object__compile(u, o, elf, path);
+		object__compile(u, o, elf, m->path);
 		elf_end(elf);
 	}
 	close(fd);
@@ -242,7 +238,7 @@ static struct object *object_of(struct unwinder *u, const struct proc *p, const 
 		free(o);
 		return NULL;
 	}
-	object__load_file(u, o, p->pid, m->path);
+	object__load_file(u, o, p->pid, m);
 	o->used = ++u->clock;
 	for (s = hashtab__probe(&u->objects, h); s->val; s = hashtab__next(&u->objects, s))
 		;

@@ -144,7 +144,7 @@ check: deps-check
 	$(Q)tests/run.sh $(BUILD_ROOT)
 
 bench: deps-check
-	$(Q)$(MAKE) --no-print-directory all workloads $(O)/bench/unwind_replay
+	$(Q)$(MAKE) --no-print-directory all workloads $(O)/bench/unwind_replay $(O)/bench/cfi_compile
 	$(Q)tests/bench/bench.sh $(O)/hrprof $(WORKLOAD_DIR)
 	$(Q)for cg in dwarf,8192 dwarf,32768; do \
 		BENCH_RATES="99 1000" BENCH_WORKLOAD=nofp/bench BENCH_PERF_CG="--call-graph $$cg" \
@@ -152,6 +152,16 @@ bench: deps-check
 	done
 	$(Q)$(O)/bench/unwind_replay 3 32768
 	$(Q)$(O)/bench/unwind_replay 3 8192
+	$(Q)$(O)/bench/cfi_compile 5 $(wildcard $(CFI_BENCH_OBJECTS))
+
+# Objects whose CFI compilation make bench times (those present).
+LIBDIR := /usr/lib/x86_64-linux-gnu
+CFI_BENCH_OBJECTS := $(LIBDIR)/libc.so.6 $(LIBDIR)/libstdc++.so.6 $(LIBDIR)/libpython3.11.so.1.0 \
+		     $(LIBDIR)/libperl.so.5.36 /usr/bin/python3.11 /usr/bin/rg
+
+$(O)/bench/cfi_compile: tests/bench/cfi_compile.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
 
 # The unwinder alone, on stacks this program records of itself (no frame
 # pointers: the CFI tables find every frame).
@@ -166,7 +176,7 @@ bench-vm: deps-check
 	$(Q)tests/vm/bench_host.sh
 
 FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h include/*.h tests/unit/*.c tests/unit/*.h \
-		tests/workloads/*.c tests/vm/*.c)
+		tests/workloads/*.c tests/vm/*.c tests/bench/*.c)
 
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)
@@ -189,7 +199,9 @@ KVERS ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),$(shell uname -r)
 	   $(notdir $(patsubst %/build,%,$(wildcard /lib/modules/*/build))))
 kdir_of = /lib/modules/$(1)/build
 endif
-KMOD_SRCS := Kbuild VERSION $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) include/hrprof.h
+# The headers the module shares with the daemon.
+KMOD_INCLUDES := include/hrprof.h include/hrprof_unwind.h
+KMOD_SRCS := Kbuild VERSION $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) $(KMOD_INCLUDES)
 
 # Each kernel gets a copy of the DKMS tree (Kbuild, kmod/, include/), so
 # build outputs stay under build/ and the module builds as DKMS builds it.
@@ -198,7 +210,7 @@ kmod: $(KMOD_SRCS)
 	$(Q)for v in $(KVERS); do \
 		d=$(abspath $(BUILD_ROOT))/kmod/$$v; \
 		mkdir -p $$d/kmod $$d/include && cp Kbuild VERSION $$d/ && cp kmod/*.c kmod/*.h kmod/Kbuild $$d/kmod/ && \
-		cp include/hrprof.h $$d/include/ && \
+		cp $(KMOD_INCLUDES) $$d/include/ && \
 		printf '  %-7s %s\n' KMOD "$$v" && \
 		$(MAKE) --no-print-directory -C $(call kdir_of,$$v) M=$$d $(if $(V),V=1) modules \
 			> $$d/build.log 2>&1 || { cat $$d/build.log; exit 1; }; \
@@ -211,7 +223,7 @@ DKMS_SRC := /usr/src/$(DKMS_NAME)-$(VERSION)
 dkms-tree:
 	$(Q)rm -rf $(DKMS_SRC) && mkdir -p $(DKMS_SRC)/kmod $(DKMS_SRC)/include
 	$(Q)cp Kbuild VERSION $(DKMS_SRC)/ && cp kmod/*.c kmod/*.h kmod/Kbuild $(DKMS_SRC)/kmod/ && \
-		cp include/hrprof.h $(DKMS_SRC)/include/
+		cp $(KMOD_INCLUDES) $(DKMS_SRC)/include/
 	$(Q)sed 's/@VERSION@/$(VERSION)/' dkms/dkms.conf > $(DKMS_SRC)/dkms.conf
 
 dkms-install: dkms-tree

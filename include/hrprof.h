@@ -30,6 +30,7 @@
 #define HRPROF_F_KERNEL_TRUNCATED (1U << 1) /* kernel walk stopped at max frames */
 #define HRPROF_F_KERNEL_EXCLUDED  (1U << 2) /* kernel frames not permitted */
 #define HRPROF_F_IN_KERNEL	  (1U << 3) /* the sample interrupted kernel code */
+#define HRPROF_F_USER_CFI	  (1U << 4) /* user frames walked with CFI tables */
 
 /*
  * One record. size covers the header and the frames and is a multiple of 8.
@@ -86,10 +87,28 @@ struct hrprof_record {
  *           (STOP while stopped, START while running, and START before the
  *           rings are mapped, succeed)
  *   ESRCH   ADD_TARGET or REMOVE_TARGET of a process that does not exist
- *   ENOENT  REMOVE_TARGET of a process that is not a target
+ *   ENOENT  REMOVE_TARGET of a process that is not a target; SET_MAPS
+ *           naming a table that is not loaded, DEL_TABLE of one
  *   ENODEV  CONFIGURE of a source this machine lacks (PMU in a VM; the NMI
  *           test source unless the module was loaded with nmi_test=1)
  *   EFAULT  an argument at a bad address
+ *   ENOSPC  ADD_TABLE or SET_MAPS past the module's memory for tables
+ *           (hrprof_info.table_mem_mb, the table_mem_mb parameter)
+ *
+ * ---- CFI tables (HRPROF_FEAT_CFI) ----
+ *
+ * The module walks user stacks with the daemon's compiled CFI tables
+ * (include/hrprof_unwind.h): ADD_TABLE loads one object's table (copied and
+ * checked: 1..HRPROF_TABLE_ROWS_MAX rows, pcs strictly increasing, known
+ * kinds and BP rules, SP and BP offsets within bounds) and returns its id;
+ * SET_MAPS gives a process's executable mappings, each with the table that
+ * covers it and the bias between its addresses and the table's pcs (pc =
+ * address - bias), replacing the ones it had (nr 0: none). A sample of a
+ * process with mappings walks its user stack a frame at a time: a table row
+ * where one covers the frame's address, frame pointers where none does.
+ * DEL_TABLE drops the daemon's hold on a table: it goes when no process's
+ * mappings use it. A process's mappings go when it exits; everything goes
+ * when the session closes.
  */
 
 #define HRPROF_DEVICE "/dev/hrprof"
@@ -98,6 +117,7 @@ struct hrprof_record {
 #define HRPROF_FEAT_PMU	      (1ULL << 0) /* a PMU cycles counter (NMI) exists */
 #define HRPROF_FEAT_CPU_CLOCK (1ULL << 1) /* cpu-clock (hrtimer) sampling */
 #define HRPROF_FEAT_NMI_TEST  (1ULL << 2) /* the test-only NMI source (nmi_test=1) */
+#define HRPROF_FEAT_CFI	      (1ULL << 3) /* CFI tables: ADD_TABLE, SET_MAPS, DEL_TABLE */
 
 struct hrprof_info {
 	__u32 abi_version; /* HRPROF_ABI_VERSION */
@@ -106,7 +126,8 @@ struct hrprof_info {
 	__u32 page_size;
 	__u32 max_frames; /* the most kernel, and the most user, frames asked for */
 	__u32 max_ring_pages;
-	__u32 reserved[9];
+	__u32 table_mem_mb; /* memory a session may hold in CFI tables and mappings */
+	__u32 reserved[8];
 };
 
 /* hrprof_config.source */
@@ -116,11 +137,14 @@ struct hrprof_info {
 #define HRPROF_SOURCE_NMI_TEST	3 /* test-only: an hrtimer sends the next CPU an NMI */
 
 /* hrprof_config.flags */
-#define HRPROF_CFG_FREQ	      (1U << 0) /* sample_rate is Hz, else a period */
-#define HRPROF_CFG_KERNEL     (1U << 1) /* kernel frames */
-#define HRPROF_CFG_USER	      (1U << 2) /* user frames */
-#define HRPROF_CFG_ALL_PROCS  (1U << 3) /* every task, idle and kernel threads too */
-#define HRPROF_CFG_FLAGS_MASK 0xfU
+#define HRPROF_CFG_FREQ	     (1U << 0) /* sample_rate is Hz, else a period */
+#define HRPROF_CFG_KERNEL    (1U << 1) /* kernel frames */
+#define HRPROF_CFG_USER	     (1U << 2) /* user frames */
+#define HRPROF_CFG_ALL_PROCS (1U << 3) /* every task, idle and kernel threads too */
+#define HRPROF_CFG_CFI                                                                             \
+	(1U << 4) /* CFI tables will be given (HRPROF_FEAT_CFI):                                   \
+		   * walks of processes without count */
+#define HRPROF_CFG_FLAGS_MASK 0x1fU
 
 /*
  * HRPROF_IOC_CONFIGURE's argument. The module writes back source (the one
@@ -157,7 +181,54 @@ struct hrprof_stats {
 	__u64 wakeups;	    /* irq_work wakeups queued */
 	__u64 missed;	    /* cpu-clock periods the timer fired too late to
 			     * sample (the next sample's period covers them) */
-	__u64 reserved[7];
+	/* CFI walks (HRPROF_FEAT_CFI): */
+	__u64 frames_cfi;   /* user frames stepped by a table row */
+	__u64 frames_fp;    /* ... by frame pointers (no row covers them) */
+	__u64 cfi_no_maps;  /* user walks of processes with no mappings loaded
+			     * (by frame pointers) */
+	__u64 cfi_complete; /* user walks that reached the outermost frame */
+	__u64 cfi_bad;	    /* user walks ended by a frame that made no sense */
+	__u64 tables;	    /* tables loaded now */
+	__u64 table_bytes;  /* memory held by tables and mappings now */
+};
+
+/* HRPROF_IOC_ADD_TABLE: rows is the address of nrows struct hrprof_cfi_row;
+ * the module writes back id (never 0). */
+#define HRPROF_TABLE_ROWS_MAX (1U << 22)
+struct hrprof_table {
+	__u64 rows;
+	__u32 nrows;
+	__u32 id;
+	__u32 flags; /* zero */
+	__u32 reserved[3];
+};
+
+/* HRPROF_IOC_DEL_TABLE */
+struct hrprof_table_id {
+	__u32 id;
+	__u32 flags; /* zero */
+	__u64 reserved;
+};
+
+/* One executable mapping of a process: [start, end), covered by table (an
+ * id from ADD_TABLE), whose pc for an address is address - bias. */
+struct hrprof_umap {
+	__u64 start;
+	__u64 end;
+	__u64 bias;
+	__u32 table;
+	__u32 reserved;
+};
+
+/* HRPROF_IOC_SET_MAPS: a process (the opener's pid namespace) and its nr
+ * mappings at address maps, sorted by start, not overlapping. */
+#define HRPROF_MAPS_MAX 8192
+struct hrprof_maps {
+	__u32 tgid;
+	__u32 nr;
+	__u64 maps;
+	__u32 flags; /* zero */
+	__u32 reserved[3];
 };
 
 #define HRPROF_IOC_MAGIC	 0xb7
@@ -168,6 +239,9 @@ struct hrprof_stats {
 #define HRPROF_IOC_ADD_TARGET	 _IOW(HRPROF_IOC_MAGIC, 5, struct hrprof_target)
 #define HRPROF_IOC_REMOVE_TARGET _IOW(HRPROF_IOC_MAGIC, 6, struct hrprof_target)
 #define HRPROF_IOC_GET_STATS	 _IOR(HRPROF_IOC_MAGIC, 7, struct hrprof_stats)
+#define HRPROF_IOC_ADD_TABLE	 _IOWR(HRPROF_IOC_MAGIC, 8, struct hrprof_table)
+#define HRPROF_IOC_DEL_TABLE	 _IOW(HRPROF_IOC_MAGIC, 9, struct hrprof_table_id)
+#define HRPROF_IOC_SET_MAPS	 _IOW(HRPROF_IOC_MAGIC, 10, struct hrprof_maps)
 
 /*
  * ---- The rings ----
@@ -218,6 +292,10 @@ HRPROF_ASSERT(sizeof(struct hrprof_config) == 64, "hrprof_config layout");
 HRPROF_ASSERT(sizeof(struct hrprof_target) == 16, "hrprof_target layout");
 HRPROF_ASSERT(sizeof(struct hrprof_stats) == 128, "hrprof_stats layout");
 HRPROF_ASSERT(sizeof(struct hrprof_ring_producer) == 64, "hrprof_ring_producer layout");
+HRPROF_ASSERT(sizeof(struct hrprof_table) == 32, "hrprof_table layout");
+HRPROF_ASSERT(sizeof(struct hrprof_table_id) == 16, "hrprof_table_id layout");
+HRPROF_ASSERT(sizeof(struct hrprof_umap) == 32, "hrprof_umap layout");
+HRPROF_ASSERT(sizeof(struct hrprof_maps) == 32, "hrprof_maps layout");
 HRPROF_ASSERT(sizeof(struct hrprof_ring_consumer) == 64, "hrprof_ring_consumer layout");
 
 #endif /* _UAPI_HRPROF_H */

@@ -81,6 +81,30 @@ static inline const struct hrprof_cfi_row *hrprof_cfi_lookup(const struct hrprof
 	return lo ? &rows[lo - 1] : 0;
 }
 
+/* The largest CFA offset a row may hold (a 16 MiB frame); the compiler
+ * leaves larger ones to frame pointers (HRPROF_CFI_EXPR). */
+#define HRPROF_CFA_OFF_MAX (1 << 24)
+
+/*
+ * Whether rows can be trusted by the step and the lookup: pcs strictly
+ * increasing, known kinds and BP rules, offsets within bounds. The module
+ * checks every table it is given with this.
+ */
+static inline bool hrprof_cfi_rows_ok(const struct hrprof_cfi_row *rows, __u32 nrows)
+{
+	for (__u32 i = 0; i < nrows; i++) {
+		const struct hrprof_cfi_row *r = &rows[i];
+
+		if (i && r->pc <= rows[i - 1].pc)
+			return false;
+		if (r->kind > HRPROF_CFI_EXPR || r->bp > HRPROF_BP_UNDEF)
+			return false;
+		if (r->cfa_off > HRPROF_CFA_OFF_MAX || r->cfa_off < -HRPROF_CFA_OFF_MAX)
+			return false;
+	}
+	return true;
+}
+
 /* Offsets in a signal frame at the trampoline's SP (struct ucontext's
  * uc_mcontext, struct sigcontext in asm/sigcontext.h). */
 #define HRPROF_SIGFRAME_BP 120

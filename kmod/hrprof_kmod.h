@@ -14,7 +14,10 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 
+#include <linux/xarray.h>
+
 #include "hrprof.h"
+#include "hrprof_unwind.h"
 
 #define HRPROF_MAX_KERNEL_FRAMES 1024
 #define HRPROF_MAX_USER_FRAMES	 1024
@@ -59,7 +62,24 @@ struct hrprof_cpu_stats {
 	u64 sample_ns;
 	u64 wakeups;
 	u64 missed;
+	u64 frames_cfi;
+	u64 frames_fp;
+	u64 cfi_no_maps;
+	u64 cfi_complete;
+	u64 cfi_bad;
 };
+
+/*
+ * A session's CFI tables (cfi.c): tables by id (the daemon's hold),
+ * processes' mappings by tgid (init namespace), the bytes both hold.
+ */
+struct hrprof_cfi {
+	struct xarray tables;
+	struct xarray procs;
+	atomic64_t bytes;
+	atomic_t ntables;
+};
+struct hrprof_pmaps;
 
 /*
  * Per-CPU state of the timer sources.
@@ -107,6 +127,7 @@ struct hrprof_session {
 	bool nmi_registered;
 	atomic_t mmaps; /* live mappings of the rings */
 	struct hrprof_targets targets;
+	struct hrprof_cfi cfi;
 	struct pid_namespace *pidns; /* the opener's */
 	struct hrprof_cpu_stats __percpu *stats;
 	struct irq_work wake_work;
@@ -119,9 +140,20 @@ void hrprof_ring_free(struct hrprof_ring *r);
 bool hrprof_ring_readable(const struct hrprof_ring *r);
 
 /*
- * Calls go one way: main.c -> probes.c -> source.c -> sample.c -> targets.c
- * (main.c calls each; none calls back up).
+ * Calls go one way: main.c -> probes.c -> source.c -> sample.c -> cfi.c,
+ * targets.c (main.c calls each; none calls back up).
  */
+
+/* cfi.c */
+u32 hrprof_cfi_mem_mb(void);
+void hrprof_cfi_init(struct hrprof_cfi *c);
+void hrprof_cfi_free(struct hrprof_cfi *c);
+long hrprof_cfi_add_table(struct hrprof_cfi *c, void __user *arg);
+long hrprof_cfi_del_table(struct hrprof_cfi *c, void __user *arg);
+long hrprof_cfi_set_maps(struct hrprof_cfi *c, u32 tgid, const struct hrprof_maps *a);
+void hrprof_cfi_exit(struct hrprof_cfi *c, u32 tgid);
+const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid);
+const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr);
 
 /* targets.c */
 int hrprof_targets_init(struct hrprof_targets *t);

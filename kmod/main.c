@@ -76,6 +76,7 @@ static int hrprof_open(struct inode *inode, struct file *file)
 	s->stats = alloc_percpu(struct hrprof_cpu_stats);
 	if (hrprof_targets_init(&s->targets) || !s->rings || !s->events || !s->stats)
 		goto err_free;
+	hrprof_cfi_init(&s->cfi);
 	s->pidns = get_pid_ns(task_active_pid_ns(current));
 	hrprof_tracepoints_attach(s);
 	file->private_data = s;
@@ -101,6 +102,7 @@ static int hrprof_release(struct inode *inode, struct file *file)
 	hrprof_unconfigure_locked(s);
 	mutex_unlock(&s->lock);
 	hrprof_tracepoints_detach();
+	hrprof_cfi_free(&s->cfi);
 	put_pid_ns(s->pidns);
 	hrprof_targets_free(&s->targets);
 	free_percpu(s->stats);
@@ -118,7 +120,7 @@ static long hrprof_get_info(void __user *arg)
 	memset(&info, 0, sizeof(info));
 	info.abi_version = HRPROF_ABI_VERSION;
 	info.nr_cpus = nr_cpu_ids;
-	info.features = HRPROF_FEAT_CPU_CLOCK;
+	info.features = HRPROF_FEAT_CPU_CLOCK | HRPROF_FEAT_CFI;
 	if (hrprof_nmi_test)
 		info.features |= HRPROF_FEAT_NMI_TEST;
 	if (hrprof_has_pmu)
@@ -126,6 +128,7 @@ static long hrprof_get_info(void __user *arg)
 	info.page_size = PAGE_SIZE;
 	info.max_frames = HRPROF_MAX_FRAMES;
 	info.max_ring_pages = HRPROF_MAX_RING_PAGES;
+	info.table_mem_mb = hrprof_cfi_mem_mb();
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
@@ -204,25 +207,46 @@ err_free:
 	return err;
 }
 
-/* Finds the process tgid names in the opener's pid namespace. */
-static int hrprof_target_tgid(struct hrprof_session *s, void __user *arg, u32 *tgid)
+/* The process nstgid names in the opener's pid namespace: its tgid in the
+ * initial one. */
+static int hrprof_tgid_of(struct hrprof_session *s, u32 nstgid, u32 *tgid)
 {
-	struct hrprof_target t;
 	struct task_struct *task;
 	int err = 0;
 
-	if (copy_from_user(&t, arg, sizeof(t)))
-		return -EFAULT;
-	if (t.flags || t.reserved || !t.tgid || t.tgid > PID_MAX_LIMIT)
+	if (!nstgid || nstgid > PID_MAX_LIMIT)
 		return -EINVAL;
 	rcu_read_lock();
-	task = pid_task(find_pid_ns(t.tgid, s->pidns), PIDTYPE_PID);
+	task = pid_task(find_pid_ns(nstgid, s->pidns), PIDTYPE_PID);
 	if (task)
 		*tgid = task->tgid;
 	else
 		err = -ESRCH;
 	rcu_read_unlock();
 	return err;
+}
+
+static int hrprof_target_tgid(struct hrprof_session *s, void __user *arg, u32 *tgid)
+{
+	struct hrprof_target t;
+
+	if (copy_from_user(&t, arg, sizeof(t)))
+		return -EFAULT;
+	if (t.flags || t.reserved)
+		return -EINVAL;
+	return hrprof_tgid_of(s, t.tgid, tgid);
+}
+
+static long hrprof_set_maps(struct hrprof_session *s, void __user *arg)
+{
+	struct hrprof_maps m;
+	u32 tgid;
+	int err;
+
+	if (copy_from_user(&m, arg, sizeof(m)))
+		return -EFAULT;
+	err = hrprof_tgid_of(s, m.tgid, &tgid);
+	return err ? err : hrprof_cfi_set_maps(&s->cfi, tgid, &m);
 }
 
 static long hrprof_get_stats(struct hrprof_session *s, void __user *arg)
@@ -243,8 +267,15 @@ static long hrprof_get_stats(struct hrprof_session *s, void __user *arg)
 		st.sample_ns += READ_ONCE(c->sample_ns);
 		st.wakeups += READ_ONCE(c->wakeups);
 		st.missed += READ_ONCE(c->missed);
+		st.frames_cfi += READ_ONCE(c->frames_cfi);
+		st.frames_fp += READ_ONCE(c->frames_fp);
+		st.cfi_no_maps += READ_ONCE(c->cfi_no_maps);
+		st.cfi_complete += READ_ONCE(c->cfi_complete);
+		st.cfi_bad += READ_ONCE(c->cfi_bad);
 	}
 	st.targets = atomic_read(&s->targets.live);
+	st.tables = atomic_read(&s->cfi.ntables);
+	st.table_bytes = atomic64_read(&s->cfi.bytes);
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -287,6 +318,12 @@ static long hrprof_ioctl_locked(struct hrprof_session *s, unsigned int cmd, void
 		return hrprof_targets_remove(&s->targets, tgid) ? 0 : -ENOENT;
 	case HRPROF_IOC_GET_STATS:
 		return hrprof_get_stats(s, arg);
+	case HRPROF_IOC_ADD_TABLE:
+		return hrprof_cfi_add_table(&s->cfi, arg);
+	case HRPROF_IOC_DEL_TABLE:
+		return hrprof_cfi_del_table(&s->cfi, arg);
+	case HRPROF_IOC_SET_MAPS:
+		return hrprof_set_maps(s, arg);
 	default:
 		return -ENOTTY;
 	}

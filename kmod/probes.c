@@ -2,7 +2,8 @@
 /*
  * Tracepoint probes: a target's children become targets as they fork; a
  * process leaves the set when its last thread exits; the cpu-clock source's
- * timers follow the targets across context switches.
+ * timers follow the targets across context switches; a process's CFI
+ * mappings go when it execs or exits.
  *
  * The probes stay registered while the module is loaded and serve whichever
  * session is open: registering per session would patch the kernel's code
@@ -18,7 +19,7 @@
 
 #include "hrprof_kmod.h"
 
-static struct tracepoint *tp_fork, *tp_exit, *tp_switch;
+static struct tracepoint *tp_fork, *tp_exit, *tp_switch, *tp_exec;
 static struct hrprof_session __rcu *tp_session;
 
 static void find_tracepoint(struct tracepoint *tp, void *priv)
@@ -29,6 +30,8 @@ static void find_tracepoint(struct tracepoint *tp, void *priv)
 		tp_exit = tp;
 	else if (!strcmp(tp->name, "sched_switch"))
 		tp_switch = tp;
+	else if (!strcmp(tp->name, "sched_process_exec"))
+		tp_exec = tp;
 }
 
 /*
@@ -47,15 +50,31 @@ static void probe_fork(void *data, struct task_struct *parent, struct task_struc
 	rcu_read_unlock();
 }
 
-/* The last thread of a process to exit takes it out of the set. */
+/* The last thread of a process to exit takes it out of the set, and its
+ * CFI mappings with it. */
 static void probe_exit(void *data, struct task_struct *p)
 {
 	struct hrprof_session *s;
 
 	rcu_read_lock();
 	s = rcu_dereference(tp_session);
-	if (s && !atomic_read(&p->signal->live))
+	if (s && !atomic_read(&p->signal->live)) {
 		hrprof_targets_remove(&s->targets, p->tgid);
+		hrprof_cfi_exit(&s->cfi, p->tgid);
+	}
+	rcu_read_unlock();
+}
+
+/* A new program: the CFI mappings the daemon gave are of the old one. */
+static void probe_exec(void *data, struct task_struct *p, pid_t old_pid,
+		       struct linux_binprm *bprm)
+{
+	struct hrprof_session *s;
+
+	rcu_read_lock();
+	s = rcu_dereference(tp_session);
+	if (s)
+		hrprof_cfi_exit(&s->cfi, p->tgid);
 	rcu_read_unlock();
 }
 
@@ -79,6 +98,7 @@ static const struct {
 	{&tp_fork, probe_fork},
 	{&tp_exit, probe_exit},
 	{&tp_switch, probe_switch},
+	{&tp_exec, probe_exec},
 };
 
 static void probes_unregister(unsigned int n)
@@ -95,8 +115,8 @@ int hrprof_tracepoints_init(void)
 	int err;
 
 	for_each_kernel_tracepoint(find_tracepoint, NULL);
-	if (!tp_fork || !tp_exit || !tp_switch) {
-		pr_err("the sched_process_fork, sched_process_exit or sched_switch tracepoint is missing\n");
+	if (!tp_fork || !tp_exit || !tp_switch || !tp_exec) {
+		pr_err("the sched_process_fork, sched_process_exit, sched_switch or sched_process_exec tracepoint is missing\n");
 		return -ENOENT;
 	}
 	for (i = 0; i < ARRAY_SIZE(probes); i++) {

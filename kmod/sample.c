@@ -4,13 +4,15 @@
  * place in this CPU's ring. Every source (source.c) ends here, in NMI or
  * hard interrupt context, so this file obeys NMI rules: no locks, no
  * sleeping, no allocation, no faults (user memory only through
- * copy_from_user_nofault).
+ * copy_from_user_nofault). User stacks are walked with the process's CFI
+ * tables where the daemon gave them (cfi.c), else by frame pointers.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/ptrace.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/clock.h>
 #include <linux/sched/task_stack.h>
@@ -96,6 +98,85 @@ static u16 walk_user(struct pt_regs *uregs, u64 *ips, u16 max, u32 *flags,
 	return n;
 }
 
+/*
+ * The user stack as the CFI step reads it: a window of it copied at a time
+ * (as walk_user does), refilled when a read falls outside.
+ */
+struct uwin {
+	unsigned long *buf;
+	unsigned long lo, hi; /* buf holds [lo, hi) */
+};
+
+static bool uwin_read(void *ctx, __u64 addr, __u64 *val)
+{
+	struct uwin *w = ctx;
+
+	if (addr & 7 || addr > TASK_SIZE_MAX - sizeof(*val))
+		return false;
+	if (addr < w->lo || addr + sizeof(*val) > w->hi) {
+		unsigned long len = PAGE_SIZE - offset_in_page(addr);
+
+		len = clamp_t(unsigned long, len, sizeof(*val), HRPROF_USTACK_WINDOW);
+		if (copy_from_user_nofault(w->buf, (const void __user *)(unsigned long)addr, len)) {
+			w->lo = w->hi = 0;
+			return false;
+		}
+		w->lo = addr;
+		w->hi = addr + len;
+	}
+	*val = w->buf[(addr - w->lo) / sizeof(long)];
+	return true;
+}
+
+/*
+ * User frames by the process's CFI tables (cfi.c): each frame's address
+ * finds its mapping and row; a row steps to the caller, no row steps by
+ * frame pointers (hrprof_unwind_step either way). The walk is bounded by
+ * max frames, and each step must climb the stack. Under rcu_read_lock,
+ * which keeps pm and its tables.
+ */
+static u16 walk_user_cfi(const struct hrprof_pmaps *pm, struct pt_regs *uregs, u64 *ips, u16 max,
+			 u32 *flags, struct hrprof_cpu_stats *st, unsigned long *win)
+{
+	struct hrprof_uregs r = {uregs->ip, uregs->sp, uregs->bp};
+	struct uwin w = {.buf = win};
+	bool exact = true; /* ip is where the frame is, not a return address */
+	u16 n = 0;
+
+	if (!max)
+		return 0;
+	ips[n++] = r.ip;
+	if (!user_64bit_mode(uregs))
+		return n;
+	*flags |= HRPROF_F_USER_CFI;
+	while (n < max) {
+		const struct hrprof_cfi_row *row = hrprof_cfi_row(pm, exact ? r.ip : r.ip - 1);
+		int rc;
+
+		if (row && row->kind != HRPROF_CFI_NONE && row->kind != HRPROF_CFI_EXPR)
+			st->frames_cfi++;
+		else
+			st->frames_fp++;
+		rc = hrprof_unwind_step(row, &r, uwin_read, &w);
+		if (rc == HRPROF_UW_END) {
+			st->cfi_complete++;
+			return n;
+		}
+		if (rc == HRPROF_UW_BAD_READ) {
+			st->user_faults++;
+			return n;
+		}
+		if (rc != HRPROF_UW_OK) {
+			st->cfi_bad++;
+			return n;
+		}
+		exact = row && row->kind == HRPROF_CFI_SIGNAL;
+		ips[n++] = r.ip;
+	}
+	*flags |= HRPROF_F_USER_TRUNCATED;
+	return n;
+}
+
 /* Queues the reader's wakeup when this record took the ring past its watermark. */
 static void maybe_wake(struct hrprof_session *s, struct hrprof_ring *r, u64 used_before,
 		       u64 used_after, struct hrprof_cpu_stats *st)
@@ -156,8 +237,20 @@ bool hrprof_sample(struct hrprof_session *s, struct pt_regs *regs, u64 period, u
 	}
 	if ((s->cfg.flags & HRPROF_CFG_USER) && task->mm && !(task->flags & PF_KTHREAD)) {
 		struct pt_regs *uregs = user_mode(regs) ? regs : task_pt_regs(task);
+		const struct hrprof_pmaps *pm;
 
-		nu = walk_user(uregs, rec->ips + nk, s->cfg.max_user_frames, &flags, st, r->ustack);
+		rcu_read_lock();
+		pm = hrprof_cfi_maps(&s->cfi, task->tgid);
+		if (pm)
+			nu = walk_user_cfi(pm, uregs, rec->ips + nk, s->cfg.max_user_frames,
+					   &flags, st, r->ustack);
+		rcu_read_unlock();
+		if (!pm) {
+			if (s->cfg.flags & HRPROF_CFG_CFI)
+				st->cfi_no_maps++;
+			nu = walk_user(uregs, rec->ips + nk, s->cfg.max_user_frames, &flags, st,
+				       r->ustack);
+		}
 	}
 	if (!(s->cfg.flags & HRPROF_CFG_KERNEL))
 		flags |= HRPROF_F_KERNEL_EXCLUDED;

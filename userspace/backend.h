@@ -25,6 +25,8 @@ struct user_stack {
 			* not present, ended the copy) */
 };
 
+struct backend;
+
 struct backend_events {
 	void *ctx;
 	/* us: the user stack to unwind (rec then has no user frames), or NULL. */
@@ -35,6 +37,9 @@ struct backend_events {
 	void (*comm)(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec);
 	void (*fork)(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid);
 	void (*exit)(void *ctx, uint32_t pid, uint32_t tid);
+	/* Optional: b is set up (side-band events open) and about to start
+	 * sampling: what must be in place before the first sample. */
+	void (*starting)(void *ctx, struct backend *b);
 };
 
 struct backend_stats {
@@ -44,7 +49,8 @@ struct backend_stats {
 	uint64_t bad_records;
 };
 
-struct backend;
+struct proc;
+struct unwinder;
 
 struct backend_ops {
 	const char *name;
@@ -64,6 +70,10 @@ struct backend_ops {
 	const char *(*describe)(struct backend *b);
 	/* True when kernel frames are being collected. */
 	bool (*kernel_frames)(struct backend *b);
+	/* Optional: p was sampled. A backend that unwinds user stacks where it
+	 * samples (the module, with CFI tables) gives it p's mappings and the
+	 * tables of their objects (compiled by u) when they changed. */
+	void (*process_seen)(struct backend *b, struct proc *p, struct unwinder *u);
 	void (*free)(struct backend *b);
 };
 

@@ -14,7 +14,9 @@
 #include "backend_perf.h"
 #include "kmod.h"
 #include "log.h"
+#include "proc.h"
 #include "ring_merge.h"
+#include "unwind.h"
 #include "util.h"
 
 struct kmod_backend;
@@ -41,6 +43,12 @@ struct kmod_backend {
 	struct hrprof_record *rec; /* the record handed on, with our pids */
 	char describe[64];
 	bool stopped;
+	/* CFI tables in the module (--unwind auto|cfi, HRPROF_FEAT_CFI) */
+	bool cfi;
+	bool cfi_full_logged;
+	struct hrprof_umap *umaps; /* a process's, while they are given */
+	size_t umaps_cap;
+	uint64_t tables_loaded, maps_given, table_errors;
 };
 
 #define to_kmod(b) ((struct kmod_backend *)(b))
@@ -107,6 +115,98 @@ static void kring_end(struct merge_ring *mr)
 	__atomic_store_n(&r->k->cons->consumer_pos, r->pos, __ATOMIC_RELEASE);
 }
 
+/* ---- CFI tables: the module walks user stacks with them ---- */
+
+#define TABLE_REFUSED UINT32_MAX
+
+/* The module's id for the table of om, loaded on first use; 0 when it
+ * cannot be loaded (the limit: said once). */
+static uint32_t table_id(struct kmod_backend *kb, const struct unwind_object_map *om,
+			 const char *path)
+{
+	uint32_t id = 0;
+	int err;
+
+	if (*om->ext_id)
+		return *om->ext_id == TABLE_REFUSED ? 0 : *om->ext_id;
+	err = kmod_add_table(&kb->kmod, om->rows, om->nrows, &id);
+	if (err == -ENOSPC) {
+		if (!kb->cfi_full_logged)
+			log_warn(
+			    "kernel module: its memory for CFI tables (%u MiB) is full: frames "
+			    "in %s and later objects are walked by frame pointers (load "
+			    "hrprof.ko with a larger table_mem_mb=)",
+			    kb->kmod.info.table_mem_mb, path);
+		kb->cfi_full_logged = true;
+		kb->table_errors++;
+		return 0;
+	}
+	if (err) {
+		log_debug("kmod: table of %s (%u rows) refused: %s", path, om->nrows,
+			  strerror(-err));
+		kb->table_errors++;
+		*om->ext_id = TABLE_REFUSED; /* not asked again */
+		return 0;
+	}
+	kb->tables_loaded++;
+	*om->ext_id = id;
+	return id;
+}
+
+static void table_evicted(void *ctx, uint32_t id)
+{
+	struct kmod_backend *kb = ctx;
+
+	if (id != TABLE_REFUSED)
+		kmod_del_table(&kb->kmod, id);
+}
+
+/* p's executable mappings and their tables, given to the module when they
+ * changed since it was last given them. */
+static void kmod_process_seen(struct backend *b, struct proc *p, struct unwinder *u)
+{
+	struct kmod_backend *kb = to_kmod(b);
+	size_t n = 0;
+	int err;
+
+	if (!kb->cfi || (p->kmod_synced && p->kmod_gen == p->gen))
+		return;
+	p->kmod_synced = true;
+	p->kmod_gen = p->gen;
+	unwinder__on_evict(u, table_evicted, kb);
+	for (size_t i = 0; i < p->nmaps && n < HRPROF_MAPS_MAX; i++) {
+		struct unwind_object_map om[4];
+		unsigned int k = unwinder__object_maps(u, p, p->maps[i], om, 4);
+
+		if (n + k > kb->umaps_cap) {
+			size_t cap = kb->umaps_cap ? kb->umaps_cap * 2 : 64;
+			struct hrprof_umap *m = realloc(kb->umaps, cap * sizeof(*m));
+
+			if (!m)
+				return;
+			kb->umaps = m;
+			kb->umaps_cap = cap;
+		}
+		for (unsigned int j = 0; j < k && n < HRPROF_MAPS_MAX; j++) {
+			uint32_t id = table_id(kb, &om[j], p->maps[i]->path);
+
+			if (!id || (n && om[j].start < kb->umaps[n - 1].end))
+				continue;
+			kb->umaps[n++] = (struct hrprof_umap){.start = om[j].start,
+							      .end = om[j].end,
+							      .bias = om[j].bias,
+							      .table = id};
+		}
+	}
+	err = kmod_set_maps(&kb->kmod, p->pid, kb->umaps, (uint32_t)n);
+	if (err && err != -ESRCH)
+		log_info("kernel module: it refused the mappings of pid %u (%s): its stacks are "
+			 "walked by frame pointers",
+			 p->pid, strerror(-err));
+	else if (!err)
+		kb->maps_given++;
+}
+
 static const struct merge_ring_ops kring_ops = {
     .begin = kring_begin,
     .peek = kring_peek,
@@ -149,10 +249,15 @@ static int kmod_setup(struct kmod_backend *kb, const struct options *opts, int p
 		log_error("kernel module: cannot follow pid %d: %s", pid, strerror(-err));
 		return err;
 	}
+	kb->cfi = opts->unwind != UNWIND_FP && (kb->kmod.info.features & HRPROF_FEAT_CFI);
+	if (opts->unwind != UNWIND_FP && !kb->cfi)
+		log_notice("kernel module: this hrprof.ko walks user stacks by frame pointers only "
+			   "(no CFI tables: an older module)");
 	snprintf(kb->describe, sizeof(kb->describe), "%s", kmod_source_name(kb->kmod.cfg.source));
-	log_info("backend kmod: %s at %u Hz, %u pages per CPU ring, %u user frames",
+	log_info("backend kmod: %s at %u Hz, %u pages per CPU ring, %u user frames, %s",
 		 kmod_source_name(kb->kmod.cfg.source), opts->frequency, kb->kmod.cfg.ring_pages,
-		 kb->kmod.cfg.max_user_frames);
+		 kb->kmod.cfg.max_user_frames,
+		 kb->cfi ? "user stacks by CFI tables" : "user stacks by frame pointers");
 	return 0;
 }
 
@@ -163,6 +268,17 @@ static void kmod_backend_free(struct backend *b)
 
 	if (!kb)
 		return;
+	if (kb->kmod.fd >= 0 && kb->cfi && !kmod_stats(&kb->kmod, &st))
+		log_info("kmod unwind: %llu user frames by CFI, %llu by frame pointers; %llu walks "
+			 "complete, %llu ended by a bad frame, %llu by an unreadable one, %llu of "
+			 "processes not yet described; %llu tables (%llu KiB) in the module, %llu "
+			 "loaded, %llu refused, %llu mapping updates",
+			 (unsigned long long)st.frames_cfi, (unsigned long long)st.frames_fp,
+			 (unsigned long long)st.cfi_complete, (unsigned long long)st.cfi_bad,
+			 (unsigned long long)st.user_faults, (unsigned long long)st.cfi_no_maps,
+			 (unsigned long long)st.tables, (unsigned long long)st.table_bytes / 1024,
+			 (unsigned long long)kb->tables_loaded,
+			 (unsigned long long)kb->table_errors, (unsigned long long)kb->maps_given);
 	if (kb->kmod.fd >= 0 && !kmod_stats(&kb->kmod, &st))
 		log_debug("kmod stats: samples=%llu lost=%llu skipped=%llu user_faults=%llu "
 			  "sample_ns=%llu ns_per_sample=%llu wakeups=%llu missed=%llu "
@@ -179,6 +295,7 @@ static void kmod_backend_free(struct backend *b)
 	free(kb->merge);
 	free(kb->poll_fds);
 	free(kb->rec);
+	free(kb->umaps);
 	free(kb);
 }
 
@@ -217,6 +334,8 @@ static int kmod_backend_open(struct backend **out, const struct options *opts, i
 	}
 	kb->npoll = perf_events__poll_fds(kb->side, kb->poll_fds);
 	kb->poll_fds[kb->npoll++] = kb->kmod.fd;
+	if (ev->starting)
+		ev->starting(ev->ctx, (struct backend *)kb);
 	err = kmod_start(&kb->kmod);
 	if (err) {
 		log_error("kernel module: start failed: %s", strerror(-err));
@@ -279,6 +398,7 @@ const struct backend_ops backend_kmod = {
     .stats = kmod_backend_stats,
     .describe = kmod_backend_describe,
     .kernel_frames = kmod_backend_kernel_frames,
+    .process_seen = kmod_process_seen,
     .free = kmod_backend_free,
 };
 

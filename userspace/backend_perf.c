@@ -283,6 +283,10 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 		pe->attr.sample_freq = 0;
 		pe->attr.sample_type = PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU;
 		pe->attr.wakeup_watermark = (uint32_t)(ring_pages(0, 0) * 4096 / 4);
+		/* One process's few records: read at once (the module's CFI
+		 * walks need its new mappings before its next samples). */
+		if (opts->mode != TARGET_GLOBAL)
+			pe->attr.wakeup_watermark = 1;
 	}
 
 	switch (opts->mode) {

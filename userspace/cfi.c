@@ -4,6 +4,9 @@
  * for an FDE starting at pc, dwarf_cfi_addrframe gives the row at pc and
  * dwarf_frame_info the range it covers; the next row starts where that one
  * ends. Each row's rules are read back as DWARF operations and classified.
+ * An object's .eh_frame (FDEs from .eh_frame_hdr's index) and its
+ * .debug_frame (FDEs read one by one; its own or its debug file's) are
+ * compiled apart and merged, .eh_frame first.
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -185,11 +188,13 @@ static void classify(Dwarf_Frame *f, bool signal, struct hrprof_cfi_row *row, st
 		goto expr;
 	if (n == 1 && ops[0].atom == DW_OP_bregx &&
 	    (ops[0].number == DW_REG_SP || ops[0].number == DW_REG_BP) &&
-	    (int64_t)ops[0].number2 >= INT32_MIN && (int64_t)ops[0].number2 <= INT32_MAX) {
+	    (int64_t)ops[0].number2 >= -HRPROF_CFA_OFF_MAX &&
+	    (int64_t)ops[0].number2 <= HRPROF_CFA_OFF_MAX) {
 		row->kind = ops[0].number == DW_REG_SP ? HRPROF_CFI_SP : HRPROF_CFI_BP;
 		row->cfa_off = (int32_t)ops[0].number2;
 	} else if (n == 1 && (ops[0].atom == DW_OP_breg7 || ops[0].atom == DW_OP_breg6) &&
-		   (int64_t)ops[0].number >= INT32_MIN && (int64_t)ops[0].number <= INT32_MAX) {
+		   (int64_t)ops[0].number >= -HRPROF_CFA_OFF_MAX &&
+		   (int64_t)ops[0].number <= HRPROF_CFA_OFF_MAX) {
 		row->kind = ops[0].atom == DW_OP_breg7 ? HRPROF_CFI_SP : HRPROF_CFI_BP;
 		row->cfa_off = (int32_t)ops[0].number;
 	} else if (is_plt_expr(ops, n)) {
@@ -248,26 +253,14 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int cfi_compile(Elf *elf, struct cfi_table *t)
+/* Compiles the FDEs starting at starts (sorted) from cfi into t. */
+static int compile_fdes(Dwarf_CFI *cfi, const uint64_t *starts, size_t n, struct cfi_table *t)
 {
-	uint64_t *starts, pc = 0;
-	Dwarf_CFI *cfi;
+	uint64_t pc = 0;
 	size_t cap = 0;
-	long n;
 	int err = 0;
 
-	memset(t, 0, sizeof(*t));
-	n = fde_starts(elf, &starts);
-	if (n < 0)
-		return (int)n;
-	cfi = dwarf_getcfi_elf(elf);
-	if (!cfi) {
-		free(starts);
-		return -ENOENT;
-	}
-	qsort(starts, (size_t)n, sizeof(*starts), cmp_u64);
-	t->counts.fdes = (uint32_t)n;
-	for (long i = 0; i < n && !err; i++) {
+	for (size_t i = 0; i < n && !err; i++) {
 		struct hrprof_cfi_row row;
 		unsigned int rows = 0;
 
@@ -300,10 +293,274 @@ int cfi_compile(Elf *elf, struct cfi_table *t)
 		if (!err)
 			err = push(t, &cap, &row);
 	}
-	dwarf_cfi_end(cfi);
-	free(starts);
 	t->counts.rows = t->nrows;
 	return err;
+}
+
+/* .eh_frame, its FDEs found through .eh_frame_hdr. */
+static int compile_eh_frame(Elf *elf, struct cfi_table *t)
+{
+	uint64_t *starts;
+	Dwarf_CFI *cfi;
+	long n;
+	int err;
+
+	n = fde_starts(elf, &starts);
+	if (n < 0)
+		return (int)n;
+	cfi = dwarf_getcfi_elf(elf);
+	if (!cfi) {
+		free(starts);
+		return -ENOENT;
+	}
+	qsort(starts, (size_t)n, sizeof(*starts), cmp_u64);
+	t->counts.fdes = (uint32_t)n;
+	err = compile_fdes(cfi, starts, (size_t)n, t);
+	dwarf_cfi_end(cfi);
+	free(starts);
+	return err;
+}
+
+/* ---- .debug_frame: no index, so its FDEs are read one by one ---- */
+
+static Elf_Scn *section_named(Elf *elf, const char *want)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return NULL;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_PROGBITS &&
+		    (name = elf_strptr(elf, shstrndx, sh.sh_name)) && !strcmp(name, want))
+			return scn;
+	}
+	return NULL;
+}
+
+/* An address of the object's size at p (its byte order). */
+static uint64_t read_addr(const uint8_t *p, size_t size, bool msb)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < size; i++)
+		v |= (uint64_t)p[msb ? size - 1 - i : i] << (8 * i);
+	return v;
+}
+
+/* The FDEs' start addresses in .debug_frame (data), unsorted: each FDE's
+ * initial location is a plain address. Returns the count, -EINVAL when
+ * the section is malformed before any FDE, -ENOMEM. */
+static long debug_frame_starts(Elf *elf, Elf_Data *data, uint64_t **out)
+{
+	const unsigned char *ident = (const unsigned char *)elf_getident(elf, NULL);
+	size_t asize, n = 0, cap = 0;
+	Dwarf_Off off = 0, next;
+	uint64_t *v = NULL;
+	Dwarf_CFI_Entry e;
+	bool msb;
+	int rc;
+
+	*out = NULL;
+	if (!ident)
+		return -EINVAL;
+	asize = ident[EI_CLASS] == ELFCLASS64 ? 8 : 4;
+	msb = ident[EI_DATA] == ELFDATA2MSB;
+	while ((rc = dwarf_next_cfi(ident, data, false, off, &next, &e)) == 0 && next > off) {
+		off = next;
+		if (dwarf_cfi_cie_p(&e) || e.fde.end < e.fde.start ||
+		    (size_t)(e.fde.end - e.fde.start) < 2 * asize ||
+		    !read_addr(e.fde.start + asize, asize, msb))
+			continue; /* a CIE, or an FDE covering nothing */
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 256;
+			uint64_t *nv;
+
+			if (c > CFI_ROWS_MAX)
+				break;
+			nv = realloc(v, c * sizeof(*v));
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = c;
+		}
+		v[n++] = read_addr(e.fde.start, asize, msb);
+	}
+	if (rc < 0 && !n) {
+		free(v);
+		return -EINVAL;
+	}
+	*out = v;
+	return (long)n;
+}
+
+/* elf's .debug_frame, when it has one. */
+static int compile_debug_frame(Elf *elf, struct cfi_table *t)
+{
+	Elf_Scn *scn = section_named(elf, ".debug_frame");
+	uint64_t *starts;
+	Elf_Data *data;
+	Dwarf_CFI *cfi;
+	GElf_Shdr sh;
+	Dwarf *dw;
+	long n;
+	int err;
+
+	if (!scn || !gelf_getshdr(scn, &sh))
+		return -ENOENT;
+	if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
+		return -EINVAL;
+	data = elf_getdata(scn, NULL);
+	if (!data || !data->d_buf || !data->d_size)
+		return -ENOENT;
+	n = debug_frame_starts(elf, data, &starts);
+	if (n <= 0)
+		return n ? (int)n : -ENOENT;
+	dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
+	cfi = dw ? dwarf_getcfi(dw) : NULL; /* owned by dw */
+	if (!cfi) {
+		if (dw)
+			dwarf_end(dw);
+		free(starts);
+		return -EINVAL;
+	}
+	qsort(starts, (size_t)n, sizeof(*starts), cmp_u64);
+	t->counts.fdes = (uint32_t)n;
+	t->counts.debug_fdes = (uint32_t)n;
+	err = compile_fdes(cfi, starts, (size_t)n, t);
+	dwarf_end(dw);
+	free(starts);
+	return err;
+}
+
+/* a where it has a rule, else b: the rows of both, merged. */
+static int merge(const struct cfi_table *a, const struct cfi_table *b, struct cfi_table *out)
+{
+	size_t i = 0, j = 0, cap = 0;
+	int err = 0;
+
+	while (!err && (i < a->nrows || j < b->nrows)) {
+		const struct hrprof_cfi_row *ra, *rb;
+		struct hrprof_cfi_row row = {.kind = HRPROF_CFI_NONE};
+		uint32_t pc;
+
+		if (j >= b->nrows || (i < a->nrows && a->rows[i].pc <= b->rows[j].pc))
+			pc = a->rows[i].pc;
+		else
+			pc = b->rows[j].pc;
+		while (i < a->nrows && a->rows[i].pc <= pc)
+			i++;
+		while (j < b->nrows && b->rows[j].pc <= pc)
+			j++;
+		ra = i ? &a->rows[i - 1] : NULL; /* the rows in force at pc */
+		rb = j ? &b->rows[j - 1] : NULL;
+		if (ra && ra->kind != HRPROF_CFI_NONE)
+			row = *ra;
+		else if (rb)
+			row = *rb;
+		row.pc = pc;
+		err = push(out, &cap, &row);
+	}
+	out->counts = a->counts;
+	out->counts.fdes += b->counts.fdes;
+	out->counts.debug_fdes += b->counts.debug_fdes;
+	out->counts.expr += b->counts.expr;
+	out->counts.signal += b->counts.signal;
+	out->counts.plt += b->counts.plt;
+	out->counts.rows = out->nrows;
+	return err;
+}
+
+/*
+ * A return into the first ENTRY_BYTES of the object's entry point, where no
+ * FDE covers it, is the outermost frame: ld.so's entry calls _dl_start,
+ * then _dl_init, and has no CFI to say the frame below is the stack the
+ * kernel made for the process. Such ranges get END rows.
+ */
+#define ENTRY_BYTES 64
+
+static int mark_entry(Elf *elf, struct cfi_table *t)
+{
+	struct cfi_table e = {0}, m = {0};
+	struct hrprof_cfi_row row = {.kind = HRPROF_CFI_END};
+	size_t cap = 0;
+	GElf_Ehdr eh;
+	int err;
+
+	if (!t->nrows || !gelf_getehdr(elf, &eh) || !eh.e_entry ||
+	    eh.e_entry > UINT32_MAX - ENTRY_BYTES || (eh.e_type != ET_EXEC && eh.e_type != ET_DYN))
+		return 0;
+	row.pc = (uint32_t)eh.e_entry;
+	err = push(&e, &cap, &row);
+	row = (struct hrprof_cfi_row){.pc = row.pc + ENTRY_BYTES, .kind = HRPROF_CFI_NONE};
+	if (!err)
+		err = push(&e, &cap, &row);
+	if (!err)
+		err = merge(t, &e, &m);
+	cfi_table__free(&e);
+	if (err) {
+		cfi_table__free(&m);
+		return err;
+	}
+	cfi_table__free(t);
+	*t = m;
+	return 0;
+}
+
+/* .eh_frame and .debug_frame, compiled and merged (see cfi.h). */
+static int compile_both(Elf *elf, Elf *debug, struct cfi_table *t)
+{
+	struct cfi_table eh = {0}, df = {0};
+	int e1, e2, err;
+
+	e1 = compile_eh_frame(elf, &eh);
+	if (e1 == -ENOMEM)
+		goto out;
+	e2 = compile_debug_frame(elf, &df);
+	if (e2 == -ENOENT && debug) {
+		cfi_table__free(&df);
+		e2 = compile_debug_frame(debug, &df);
+	}
+	if (!df.nrows) {
+		*t = eh;
+		cfi_table__free(&df);
+		return e1 == -ENOENT && e2 != -ENOENT ? e2 : e1;
+	}
+	if (!eh.nrows) {
+		*t = df;
+		cfi_table__free(&eh);
+		return e2 == -ENOENT ? e1 : e2;
+	}
+	err = merge(&eh, &df, t);
+	if (err) {
+		cfi_table__free(t);
+		e1 = err;
+		goto out;
+	}
+	cfi_table__free(&eh);
+	cfi_table__free(&df);
+	return e1 ? e1 : e2 == -ENOENT ? 0 : e2;
+out:
+	cfi_table__free(&eh);
+	cfi_table__free(&df);
+	return e1;
+}
+
+int cfi_compile(Elf *elf, Elf *debug, struct cfi_table *t)
+{
+	int err, e;
+
+	memset(t, 0, sizeof(*t));
+	err = compile_both(elf, debug, t);
+	if (err == -ENOMEM)
+		return err;
+	e = mark_entry(elf, t);
+	return e ? e : err;
 }
 
 void cfi_table__free(struct cfi_table *t)

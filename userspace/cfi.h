@@ -3,7 +3,8 @@
  * Compiling an object's call frame information into hrprof_unwind.h's
  * table: libdw evaluates the CFI row by row (dwarf_cfi_addrframe), this
  * file only classifies each row into the compact form and merges equal
- * neighbours. FDEs are found through .eh_frame_hdr's sorted index.
+ * neighbours. .eh_frame's FDEs are found through .eh_frame_hdr's sorted
+ * index, .debug_frame's by reading it entry by entry (dwarf_next_cfi).
  */
 #ifndef HRPROF_CFI_H
 #define HRPROF_CFI_H
@@ -16,11 +17,12 @@
 
 /* How the rows of one object came out. */
 struct cfi_counts {
-	uint32_t fdes;	 /* FDEs in the index */
-	uint32_t rows;	 /* rows in the table (after merging) */
-	uint32_t expr;	 /* ranges whose rule rows cannot express (frame pointers there) */
-	uint32_t signal; /* signal trampolines */
-	uint32_t plt;	 /* PLT stubs */
+	uint32_t fdes;	     /* FDEs in the index (and .debug_frame) */
+	uint32_t debug_fdes; /* of those, from .debug_frame */
+	uint32_t rows;	     /* rows in the table (after merging) */
+	uint32_t expr;	     /* ranges whose rule rows cannot express (frame pointers there) */
+	uint32_t signal;     /* signal trampolines */
+	uint32_t plt;	     /* PLT stubs */
 };
 
 struct cfi_table {
@@ -30,13 +32,15 @@ struct cfi_table {
 };
 
 /*
- * Compiles elf's .eh_frame into t (rows sorted by pc, ranges no FDE covers
- * marked HRPROF_CFI_NONE). Returns 0, -ENOENT when the object has no
- * usable .eh_frame/.eh_frame_hdr (t empty), -EINVAL when it is malformed
- * (t holds what was compiled before), -ENOMEM. Input is untrusted: every
- * size is checked, the rows are bounded.
+ * Compiles elf's .eh_frame and .debug_frame (else debug's, the separate
+ * debug file, when not NULL) into t: rows sorted by pc, .eh_frame's rule
+ * where it has one, else .debug_frame's, ranges neither covers marked
+ * HRPROF_CFI_NONE, except the first bytes of the entry point (END: see
+ * cfi.c). Returns 0, -ENOENT when the object has neither (t
+ * empty), -EINVAL when one is malformed (t holds what was compiled),
+ * -ENOMEM. Input is untrusted: every size is checked, the rows are bounded.
  */
-int cfi_compile(Elf *elf, struct cfi_table *t);
+int cfi_compile(Elf *elf, Elf *debug, struct cfi_table *t);
 void cfi_table__free(struct cfi_table *t);
 
 #define CFI_ROWS_MAX (1u << 24)

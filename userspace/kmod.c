@@ -87,8 +87,11 @@ int kmod_configure(struct kmod_dev *k, const struct options *opts, uint32_t sour
 
 	k->cfg = (struct hrprof_config){
 	    .source = source,
-	    .flags = HRPROF_CFG_FREQ | HRPROF_CFG_KERNEL | HRPROF_CFG_USER |
-		     (opts->mode == TARGET_GLOBAL ? HRPROF_CFG_ALL_PROCS : 0),
+	    .flags =
+		HRPROF_CFG_FREQ | HRPROF_CFG_KERNEL | HRPROF_CFG_USER |
+		(opts->mode == TARGET_GLOBAL ? HRPROF_CFG_ALL_PROCS : 0) |
+		(opts->unwind != UNWIND_FP && (k->info.features & HRPROF_FEAT_CFI) ? HRPROF_CFG_CFI
+										   : 0),
 	    .sample_rate = opts->frequency,
 	    .max_kernel_frames = KMOD_KERNEL_FRAMES,
 	    .max_user_frames = maxu,
@@ -129,6 +132,31 @@ int kmod_add_target(struct kmod_dev *k, uint32_t tgid)
 	struct hrprof_target t = {.tgid = tgid};
 
 	return ioctl(k->fd, HRPROF_IOC_ADD_TARGET, &t) ? -errno : 0;
+}
+
+int kmod_add_table(struct kmod_dev *k, const struct hrprof_cfi_row *rows, uint32_t nrows,
+		   uint32_t *id)
+{
+	struct hrprof_table t = {.rows = (uintptr_t)rows, .nrows = nrows};
+
+	if (ioctl(k->fd, HRPROF_IOC_ADD_TABLE, &t))
+		return -errno;
+	*id = t.id;
+	return 0;
+}
+
+int kmod_del_table(struct kmod_dev *k, uint32_t id)
+{
+	struct hrprof_table_id t = {.id = id};
+
+	return ioctl(k->fd, HRPROF_IOC_DEL_TABLE, &t) ? -errno : 0;
+}
+
+int kmod_set_maps(struct kmod_dev *k, uint32_t tgid, const struct hrprof_umap *maps, uint32_t nr)
+{
+	struct hrprof_maps m = {.tgid = tgid, .nr = nr, .maps = (uintptr_t)maps};
+
+	return ioctl(k->fd, HRPROF_IOC_SET_MAPS, &m) ? -errno : 0;
 }
 
 int kmod_start(struct kmod_dev *k)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "hrprof.h"
+#include "hrprof_unwind.h"
 #include "options.h"
 
 struct kmod_ring {
@@ -37,6 +38,12 @@ int kmod_open(struct kmod_dev *k, char *why, size_t whylen);
 /* Configures sampling for opts and maps every CPU's ring. */
 int kmod_configure(struct kmod_dev *k, const struct options *opts, uint32_t source);
 int kmod_add_target(struct kmod_dev *k, uint32_t tgid);
+/* CFI tables (HRPROF_FEAT_CFI): load one (its id in *id), drop the hold on
+ * one, give a process's executable mappings. -errno on failure. */
+int kmod_add_table(struct kmod_dev *k, const struct hrprof_cfi_row *rows, uint32_t nrows,
+		   uint32_t *id);
+int kmod_del_table(struct kmod_dev *k, uint32_t id);
+int kmod_set_maps(struct kmod_dev *k, uint32_t tgid, const struct hrprof_umap *maps, uint32_t nr);
 int kmod_start(struct kmod_dev *k);
 int kmod_stop(struct kmod_dev *k);
 int kmod_stats(struct kmod_dev *k, struct hrprof_stats *st);

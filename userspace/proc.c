@@ -55,6 +55,7 @@ struct mapping *proc_view__find_mapping(const struct proc_view *v, uint64_t addr
 static void proc__changed(struct proc *p)
 {
 	p->view_old = true;
+	p->gen++;
 }
 
 struct proc_table *proc_table__new(unsigned int max_procs)

@@ -84,6 +84,9 @@ struct proc {
 	struct jitmap *jit;
 	struct proc_view *view; /* the last one made, or NULL */
 	bool view_old;		/* p changed since view was made */
+	uint32_t gen;		/* counts changes (mappings, names) */
+	uint32_t kmod_gen;	/* gen when the kernel module was last given p's mappings */
+	bool kmod_synced;	/* ... if ever */
 };
 
 struct thread {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,6 +61,8 @@ struct session {
 	bool forwarded; /* a signal was passed to the command */
 	int exit_code;
 	int sigfd, export_fd, tick_fd, pidfd;
+	int redrain_fd; /* one-shot: a drain just after a wakeup's */
+	bool redrain_armed;
 };
 
 /* ---- sample source callbacks ---- */
@@ -85,6 +88,8 @@ static void on_sample(void *ctx, const struct hrprof_record *r, const struct use
 	if (p && us && s->unwinder) {
 		nu = unwinder__unwind(s->unwinder, p, us, s->uips, s->opts->max_frames, &flags);
 		uips = s->uips;
+	} else if (p && s->unwinder && s->ops->process_seen) {
+		s->ops->process_seen(s->backend, p, s->unwinder);
 	}
 	if (p) {
 		struct mapping *m = nu ? proc__find_mapping(p, uips[0]) : NULL;
@@ -111,10 +116,24 @@ static void on_lost(void *ctx, uint64_t count)
 	s->lost_total += count;
 }
 
+/*
+ * A backend that unwinds where it samples is given a process's new mappings
+ * at once (not at its next sample): the wrapped or attached process, and
+ * any it was given mappings of before.
+ */
 static void on_mmap(void *ctx, uint32_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
 		    uint64_t dev, uint64_t ino, const char *path)
 {
-	proc_table__mmap(((struct session *)ctx)->procs, pid, start, len, pgoff, dev, ino, path);
+	struct session *s = ctx;
+	struct proc *p;
+
+	proc_table__mmap(s->procs, pid, start, len, pgoff, dev, ino, path);
+	if (!s->unwinder || !s->ops->process_seen || !s->backend)
+		return;
+	p = proc_table__find(s->procs, pid);
+	if (p && (p->kmod_synced || (s->child > 0 && pid == (uint32_t)s->child) ||
+		  (s->opts->mode == TARGET_PID && pid == (uint32_t)s->opts->pid)))
+		s->ops->process_seen(s->backend, p, s->unwinder);
 }
 
 static void on_comm(void *ctx, uint32_t pid, uint32_t tid, const char *comm, bool exec)
@@ -125,6 +144,21 @@ static void on_comm(void *ctx, uint32_t pid, uint32_t tid, const char *comm, boo
 static void on_fork(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid)
 {
 	proc_table__fork(((struct session *)ctx)->procs, pid, ppid, tid);
+}
+
+/* The attached process's mappings to a backend that walks where it
+ * samples, before its first sample (the side-band events are open: no
+ * mapping made from now on is missed). */
+static void on_starting(void *ctx, struct backend *b)
+{
+	struct session *s = ctx;
+	struct proc *p;
+
+	if (s->opts->mode != TARGET_PID || !s->unwinder || !s->ops->process_seen)
+		return;
+	p = proc_table__get(s->procs, (uint32_t)s->opts->pid, true);
+	if (p)
+		s->ops->process_seen(b, p, s->unwinder);
 }
 
 static void on_exit_rec(void *ctx, uint32_t pid, uint32_t tid)
@@ -198,9 +232,21 @@ static void session_finish(struct session *s)
 
 /* ---- loop callbacks ---- */
 
+/*
+ * A drain leaves the records of the last DRAIN_SLACK_NS in the rings; the
+ * wakeup that brought them may be the last for a while (a process's mmap
+ * records, which the module needs at once). A second drain, just after
+ * the slack, takes them.
+ */
 static void on_ring(struct loop *l, int fd, uint32_t events, void *arg)
 {
-	session_drain(arg);
+	struct session *s = arg;
+	const struct itimerspec once = {.it_value = {0, 2 * DRAIN_SLACK_NS}};
+
+	session_drain(s);
+	if (s->redrain_fd >= 0 && !s->redrain_armed &&
+	    !timerfd_settime(s->redrain_fd, 0, &once, NULL))
+		s->redrain_armed = true;
 }
 
 static void read_timer(int fd)
@@ -209,6 +255,15 @@ static void read_timer(int fd)
 
 	if (read(fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		log_debug("timerfd read: %s", strerror(errno));
+}
+
+static void on_redrain(struct loop *l, int fd, uint32_t events, void *arg)
+{
+	struct session *s = arg;
+
+	read_timer(fd);
+	s->redrain_armed = false;
+	session_drain(s);
 }
 
 static void on_tick(struct loop *l, int fd, uint32_t events, void *arg)
@@ -430,15 +485,16 @@ static void session_report(struct session *s, const struct export_stats *es)
 		struct unwind_stats us;
 
 		unwinder__stats(s->unwinder, &us);
-		if (us.stacks)
+		if (us.stacks || us.tables)
 			log_info("unwind: %" PRIu64 " user stacks: %" PRIu64 " complete, %" PRIu64
 				 " truncated, %" PRIu64 " ended without a table, %" PRIu64
 				 " bad frames; %" PRIu64 " frames by CFI, %" PRIu64
 				 " by frame pointers; %" PRIu64 " objects compiled (%" PRIu64
-				 " rows, %" PRIu64 " by frame pointers) in %" PRIu64 " ms",
+				 " rows, %" PRIu64 " by frame pointers, %" PRIu64
+				 " with .debug_frame) in %" PRIu64 " ms",
 				 us.stacks, us.complete, us.truncated, us.no_table, us.bad_frame,
 				 us.frames_cfi, us.frames_fp, us.tables, us.table_rows,
-				 us.expr_rows, us.table_ns / 1000000);
+				 us.expr_rows, us.debug_frame_tables, us.table_ns / 1000000);
 	}
 }
 
@@ -449,6 +505,7 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 			    .sigfd = -1,
 			    .export_fd = -1,
 			    .tick_fd = -1,
+			    .redrain_fd = -1,
 			    .pidfd = -1,
 			    .exec_fd = -1,
 			    .child_cpu_ns = -1,
@@ -461,6 +518,7 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 	    .comm = on_comm,
 	    .fork = on_fork,
 	    .exit = on_exit_rec,
+	    .starting = on_starting,
 	};
 	struct export_stats es = {0};
 	sigset_t set, oldmask;
@@ -515,6 +573,16 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 	}
 	say_destination(opts);
 
+	if (s.unwinder && ops->process_seen) {
+		/* The tables a backend that walks where it samples will need, compiled
+		 * before sampling starts: the command's (its program, interpreter
+		 * and libraries) before it runs, the attached process's. */
+		if (opts->mode == TARGET_WRAP) {
+			unwinder__prepare_program(s.unwinder, opts->command[0]);
+		} else if (opts->mode == TARGET_PID) {
+			unwinder__prepare_pid(s.unwinder, (uint32_t)opts->pid);
+		}
+	}
 	err = ops->open(&s.backend, opts, target, &ev);
 	if (err) {
 		if (opts->mode != TARGET_WRAP)
@@ -538,6 +606,9 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 			err = loop__watch(s.loop, s.export_fd, on_export_timer, &s);
 		if (!err)
 			err = loop__watch(s.loop, s.tick_fd, on_tick, &s);
+		s.redrain_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+		if (!err && s.redrain_fd >= 0)
+			err = loop__watch(s.loop, s.redrain_fd, on_redrain, &s);
 	}
 	s.sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (!err && s.sigfd < 0)
@@ -598,6 +669,8 @@ out:
 		close(s.export_fd);
 	if (s.tick_fd >= 0)
 		close(s.tick_fd);
+	if (s.redrain_fd >= 0)
+		close(s.redrain_fd);
 	if (s.pidfd >= 0)
 		close(s.pidfd);
 	if (s.exec_fd >= 0)

@@ -15,8 +15,7 @@
 #include "sym_elf.h"
 #include "util.h"
 
-#define FAILS_MIN	  64
-#define DEFAULT_DEBUG_DIR "/usr/lib/debug"
+#define FAILS_MIN 64
 
 struct hnode {
 	struct sym_elf *elf;
@@ -128,7 +127,7 @@ struct sym_cache *sym_cache__new(unsigned int max_files)
 	c->max_files = max_files ? max_files : 1;
 	c->fail_max = (size_t)c->max_files * 4 + FAILS_MIN;
 	c->fail_ring = calloc(c->fail_max, sizeof(*c->fail_ring));
-	c->debug_dir = strdup(DEFAULT_DEBUG_DIR);
+	c->debug_dir = strdup(SYM_DEBUG_DIR);
 	if (!c->fail_ring || !c->debug_dir) {
 		sym_cache__free(c);
 		return NULL;

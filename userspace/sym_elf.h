@@ -2,8 +2,9 @@
 /*
  * Inside the ELF symbolizer: what sym_file.c (opening files), sym_elf.c
  * (symbol tables, loading, lookups), sym_debug.c (separate debug files), sym_dwarf.c (DWARF source
- * file names) and sym_cache.c (the cache of opened files) share. Callers
- * use sym.h.
+ * file names) and sym_cache.c (the cache of opened files) share, and
+ * unwind.c uses to open objects and find their debug files. Callers that
+ * want names use sym.h.
  */
 #ifndef HRPROF_SYM_ELF_H
 #define HRPROF_SYM_ELF_H
@@ -16,8 +17,9 @@
 
 #include "sym.h"
 
-#define BUILD_ID_MAX  64 /* bytes */
-#define SYM_BACKTRACK 8	 /* enclosing symbols (or ranges) tried before a miss */
+#define BUILD_ID_MAX  64	       /* bytes */
+#define SYM_DEBUG_DIR "/usr/lib/debug" /* where debug files are by default */
+#define SYM_BACKTRACK 8		       /* enclosing symbols (or ranges) tried before a miss */
 
 enum {
 	ESYM_DEMANGLED = 1 << 0, /* demangled is final (maybe NULL) */

@@ -13,21 +13,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cfi.h"
 #include "hashtab.h"
 #include "log.h"
+#include "sym_elf.h"
 #include "unwind.h"
 #include "util.h"
 
 #define UNWIND_OBJECTS 256
 #define UNWIND_SEGS    16
-
-struct load_seg {
-	uint64_t offset, filesz, vaddr;
-};
 
 /* One object's table, or the memory that it has none. */
 struct object {
@@ -36,9 +34,9 @@ struct object {
 	struct cfi_table cfi;
 	struct load_seg segs[UNWIND_SEGS];
 	unsigned int nsegs;
-	uint64_t entry; /* e_entry: the process's first code, when it is this object's */
-	bool usable;	/* a table was compiled */
+	bool usable; /* a table was compiled */
 	uint64_t used;
+	uint32_t ext_id; /* a backend's id for the table (the module's), 0: none */
 };
 
 struct unwinder {
@@ -48,6 +46,8 @@ struct unwinder {
 	struct object *vdso; /* this kernel's vDSO, the same in every process */
 	bool vdso_tried;
 	struct unwind_stats st;
+	void (*on_evict)(void *ctx, uint32_t ext_id);
+	void *evict_ctx;
 };
 
 struct unwinder *unwinder__new(enum unwind_mode mode)
@@ -86,28 +86,33 @@ void unwinder__stats(const struct unwinder *u, struct unwind_stats *st)
 	*st = u->st;
 }
 
-/* Compiles elf's table into o; counts and logs what came out. */
-static void object__compile(struct unwinder *u, struct object *o, Elf *elf, const char *what)
+/* Compiles elf's table (with its separate debug file's .debug_frame,
+ * when debug is not NULL) into o; counts and logs what came out. */
+static void object__compile(struct unwinder *u, struct object *o, Elf *elf, Elf *debug,
+			    const char *what)
 {
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 	size_t nph = 0;
 	GElf_Phdr ph;
-	int err;
-
 	GElf_Ehdr eh;
+	int err;
 
 	if (elf_kind(elf) != ELF_K_ELF || elf_getphdrnum(elf, &nph) || !gelf_getehdr(elf, &eh))
 		return;
-	o->entry = eh.e_entry;
 	for (size_t i = 0; i < nph && o->nsegs < UNWIND_SEGS; i++) {
 		if (gelf_getphdr(elf, (int)i, &ph) && ph.p_type == PT_LOAD && (ph.p_flags & PF_X))
 			o->segs[o->nsegs++] =
 			    (struct load_seg){ph.p_offset, ph.p_filesz, ph.p_vaddr};
 	}
-	err = cfi_compile(elf, &o->cfi);
+	err = cfi_compile(elf, debug, &o->cfi);
 	if (err && err != -ENOENT)
 		log_debug("unwind: %s: CFI unusable (%s), %u rows kept", what, strerror(-err),
 			  o->cfi.nrows);
+	if (o->cfi.counts.debug_fdes) {
+		log_debug("unwind: %s: %u FDEs from .debug_frame%s", what, o->cfi.counts.debug_fdes,
+			  debug ? " (in its debug file)" : "");
+		u->st.debug_frame_tables++;
+	}
 	o->usable = o->cfi.nrows > 0;
 	u->st.tables++;
 	u->st.table_rows += o->cfi.nrows;
@@ -115,26 +120,51 @@ static void object__compile(struct unwinder *u, struct object *o, Elf *elf, cons
 	u->st.table_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 }
 
-/* The file as the process sees it, else the host's of that name. */
+/* Whether elf has a section named name. */
+static bool has_section(Elf *elf, const char *name)
+{
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+
+	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *n;
+
+		if (gelf_getshdr(scn, &sh) && (n = elf_strptr(elf, shstrndx, sh.sh_name)) &&
+		    !strcmp(n, name))
+			return true;
+	}
+	return false;
+}
+
+/* The file as the process sees it, else the host's of that name; its
+ * separate debug file (by build id or .gnu_debuglink, as the symbolizer
+ * finds it) when the file has no .debug_frame of its own. */
 static void object__load_file(struct unwinder *u, struct object *o, uint32_t pid,
 			      const struct mapping *m)
 {
-	char full[4096 + 32];
+	char full[4096 + 32], id[2 * BUILD_ID_MAX + 1];
 	size_t prefix = mapping__proc_path(m, pid, full, sizeof(full));
-	Elf *elf;
-	int fd;
+	struct elf_file f, dbg = {.fd = -1};
+	struct elf_sections ds;
+	const char *path = full;
+	bool have_dbg = false;
 
-	fd = open(full, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		fd = open(full + prefix, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (elf) {
-		object__compile(u, o, elf, m->path);
-		elf_end(elf);
+	if (elf_file__open(&f, path) < 0) {
+		path = full + prefix;
+		if (elf_file__open(&f, path) < 0)
+			return;
 	}
-	close(fd);
+	if (u->mode != UNWIND_FP && !has_section(f.elf, ".debug_frame")) {
+		build_id_hex(f.elf, id);
+		have_dbg = debug_find(SYM_DEBUG_DIR, path, &f, id, &dbg, &ds);
+	}
+	object__compile(u, o, f.elf, have_dbg ? dbg.elf : NULL, m->path);
+	if (have_dbg)
+		elf_file__close(&dbg);
+	elf_file__close(&f);
 }
 
 /* This kernel's vDSO, read from the daemon's own mapping of it. */
@@ -162,7 +192,7 @@ static struct object *vdso_object(struct unwinder *u)
 			Elf *elf = elf_memory((char *)start, end - start);
 
 			if (elf) {
-				object__compile(u, u->vdso, elf, "[vdso]");
+				object__compile(u, u->vdso, elf, NULL, "[vdso]");
 				elf_end(elf);
 			}
 			break;
@@ -199,7 +229,11 @@ static void evict_one(struct unwinder *u)
 			old = s;
 	}
 	if (old) {
-		object__free((struct object *)(uintptr_t)old->val);
+		struct object *o = (struct object *)(uintptr_t)old->val;
+
+		if (o->ext_id && u->on_evict)
+			u->on_evict(u->evict_ctx, o->ext_id);
+		object__free(o);
 		hashtab__remove(&u->objects, old);
 	}
 }
@@ -246,16 +280,224 @@ static struct object *object_of(struct unwinder *u, const struct proc *p, const 
 	return o;
 }
 
-/*
- * A return into the first bytes of an object's entry point (ld.so's calls
- * _dl_start, then _dl_init, within 64 bytes of it): the frame
- * below is the stack the kernel made for the process. The dynamic loader's
- * entry (which calls _dl_start) has no CFI to say so.
- */
-#define ENTRY_BYTES 64
+void unwinder__on_evict(struct unwinder *u, void (*fn)(void *ctx, uint32_t ext_id), void *ctx)
+{
+	u->on_evict = fn;
+	u->evict_ctx = ctx;
+}
 
-/* The row for address ip of p, or NULL (no object, no table, not covered);
- * *at_entry when ip is within ENTRY_BYTES of the object's entry point. */
+unsigned int unwinder__object_maps(struct unwinder *u, struct proc *p, const struct mapping *m,
+				   struct unwind_object_map *out, unsigned int max)
+{
+	struct object *o = object_of(u, p, m);
+	uint64_t len = m->end - m->start;
+	unsigned int n = 0;
+
+	if (!o || !o->usable)
+		return 0;
+	for (unsigned int i = 0; i < o->nsegs && n < max; i++) {
+		const struct load_seg *sg = &o->segs[i];
+		uint64_t lo = sg->offset > m->pgoff ? sg->offset : m->pgoff;
+		uint64_t hi = sg->offset + sg->filesz < m->pgoff + len ? sg->offset + sg->filesz
+								       : m->pgoff + len;
+
+		if (lo >= hi)
+			continue;
+		out[n++] = (struct unwind_object_map){
+		    .rows = o->cfi.rows,
+		    .nrows = o->cfi.nrows,
+		    .ext_id = &o->ext_id,
+		    .start = m->start + (lo - m->pgoff),
+		    .end = m->start + (hi - m->pgoff),
+		    .bias = m->start - m->pgoff + sg->offset - sg->vaddr,
+		};
+	}
+	return n;
+}
+
+/* ---- compiling a program's tables before it starts ---- */
+
+#define PREPARE_OBJECTS 64
+
+struct prepare {
+	char *paths[PREPARE_OBJECTS];
+	unsigned int n;
+};
+
+/* Queues path (once). */
+static void prepare_add(struct prepare *q, const char *path)
+{
+	for (unsigned int i = 0; i < q->n; i++)
+		if (!strcmp(q->paths[i], path))
+			return;
+	if (q->n < PREPARE_OBJECTS && (q->paths[q->n] = strdup(path)))
+		q->n++;
+}
+
+/* Queues the library name as the dynamic loader would find it: in the
+ * object's run paths ($ORIGIN its directory), then the system's. */
+static void prepare_needed(struct prepare *q, const char *obj, const char *runpath,
+			   const char *name)
+{
+	static const char *const sys[] = {"/lib/x86_64-linux-gnu",
+					  "/usr/lib/x86_64-linux-gnu",
+					  "/lib64",
+					  "/usr/lib64",
+					  "/lib",
+					  "/usr/lib"};
+	const char *slash = strrchr(obj, '/');
+	char path[4096], dir[2048];
+	int n;
+
+	if (strchr(name, '/')) {
+		prepare_add(q, name);
+		return;
+	}
+	while (runpath && *runpath) {
+		size_t len = strcspn(runpath, ":");
+
+		if (len < sizeof(dir)) {
+			memcpy(dir, runpath, len);
+			dir[len] = 0;
+			if (!strncmp(dir, "$ORIGIN", 7) && slash)
+				n = snprintf(path, sizeof(path), "%.*s%s/%s", (int)(slash - obj),
+					     obj, dir + 7, name);
+			else
+				n = snprintf(path, sizeof(path), "%.1024s/%.1024s", dir, name);
+			if (n > 0 && (size_t)n < sizeof(path) && !access(path, R_OK)) {
+				prepare_add(q, path);
+				return;
+			}
+		}
+		runpath += len + (runpath[len] == ':');
+	}
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", sys[i], name);
+		if (!access(path, R_OK)) {
+			prepare_add(q, path);
+			return;
+		}
+	}
+}
+
+/* Queues the interpreter and the needed libraries of the ELF file at path. */
+static void prepare_deps(struct prepare *q, const char *path)
+{
+	struct elf_file f;
+	Elf_Scn *scn = NULL;
+	size_t nph = 0;
+
+	if (elf_file__open(&f, path) < 0)
+		return;
+	for (size_t i = 0; !elf_getphdrnum(f.elf, &nph) && i < nph; i++) {
+		GElf_Phdr ph;
+		Elf_Data *d;
+
+		if (gelf_getphdr(f.elf, (int)i, &ph) && ph.p_type == PT_INTERP && ph.p_filesz > 1 &&
+		    ph.p_filesz < 4096 &&
+		    (d = elf_getdata_rawchunk(f.elf, (int64_t)ph.p_offset, ph.p_filesz,
+					      ELF_T_BYTE)) &&
+		    ((const char *)d->d_buf)[ph.p_filesz - 1] == 0)
+			prepare_add(q, d->d_buf);
+	}
+	while ((scn = elf_nextscn(f.elf, scn))) {
+		const char *runpath = NULL, *needed[64];
+		unsigned int nneeded = 0;
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !sh.sh_entsize ||
+		    !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *v;
+
+			if (!gelf_getdyn(d, (int)i, &dyn) || dyn.d_tag == DT_NULL)
+				break;
+			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH &&
+			    dyn.d_tag != DT_RPATH)
+				continue;
+			v = elf_strptr(f.elf, sh.sh_link, dyn.d_un.d_val);
+			if (!v)
+				continue;
+			if (dyn.d_tag != DT_NEEDED)
+				runpath = v;
+			else if (nneeded < 64)
+				needed[nneeded++] = v;
+		}
+		for (unsigned int i = 0; i < nneeded; i++)
+			prepare_needed(q, path, runpath, needed[i]);
+		break;
+	}
+	elf_file__close(&f);
+}
+
+void unwinder__prepare_program(struct unwinder *u, const char *command)
+{
+	struct prepare q = {0};
+	char path[4096];
+	const char *dirs = getenv("PATH");
+
+	if (strchr(command, '/')) {
+		prepare_add(&q, command);
+	} else {
+		while (dirs && *dirs) {
+			size_t len = strcspn(dirs, ":");
+
+			snprintf(path, sizeof(path), "%.*s/%s", (int)len, dirs, command);
+			if (len && !access(path, X_OK)) {
+				prepare_add(&q, path);
+				break;
+			}
+			dirs += len + (dirs[len] == ':');
+		}
+	}
+	/* Breadth first: each object queues its interpreter and libraries. */
+	for (unsigned int i = 0; i < q.n; i++) {
+		struct stat st;
+		struct mapping *m;
+
+		prepare_deps(&q, q.paths[i]);
+		if (stat(q.paths[i], &st) || !S_ISREG(st.st_mode))
+			continue;
+		m = mapping__new(0, 1, 0, st.st_dev, st.st_ino, q.paths[i]);
+		if (m) {
+			struct proc none = {0};
+
+			object_of(u, &none, m);
+			mapping__put(m);
+		}
+	}
+	for (unsigned int i = 0; i < q.n; i++)
+		free(q.paths[i]);
+}
+
+void unwinder__prepare_pid(struct unwinder *u, uint32_t pid)
+{
+	struct proc p = {.pid = pid};
+	char path[64], line[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%u/maps", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		uint64_t start, end, pgoff, dev, ino;
+		struct mapping *m;
+		char *mpath;
+
+		if (!maps_parse_line(line, &start, &end, &pgoff, &dev, &ino, &mpath))
+			continue;
+		m = mapping__new(start, end, pgoff, dev, ino, mpath);
+		if (m) {
+			object_of(u, &p, m);
+			mapping__put(m);
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
 /* The mapping and object of the last frame: most frames of a stack fall
  * in an object of the frame before (valid for one stack). */
 struct last {
@@ -263,8 +505,9 @@ struct last {
 	struct object *o;
 };
 
+/* The row for address ip of p, or NULL (no object, no table, not covered). */
 static const struct hrprof_cfi_row *row_of(struct unwinder *u, struct proc *p, uint64_t ip,
-					   struct last *last, bool *no_table, bool *at_entry)
+					   struct last *last, bool *no_table)
 {
 	struct mapping *m = last->m;
 	struct object *o = last->o;
@@ -277,7 +520,6 @@ static const struct hrprof_cfi_row *row_of(struct unwinder *u, struct proc *p, u
 		last->o = o;
 	}
 	*no_table = true;
-	*at_entry = false;
 	if (!o || !o->usable)
 		return NULL;
 	off = ip - m->start + m->pgoff;
@@ -288,7 +530,6 @@ static const struct hrprof_cfi_row *row_of(struct unwinder *u, struct proc *p, u
 			uint64_t vaddr = off - sg->offset + sg->vaddr;
 
 			*no_table = false;
-			*at_entry = o->entry && vaddr >= o->entry && vaddr - o->entry < ENTRY_BYTES;
 			return hrprof_cfi_lookup(o->cfi.rows, o->cfi.nrows, vaddr);
 		}
 	}
@@ -344,17 +585,13 @@ unsigned int unwinder__unwind(struct unwinder *u, struct proc *p, const struct u
 	ips[n++] = r.ip;
 	while (n < max) {
 		const struct hrprof_cfi_row *row = NULL;
-		bool no_table = true, at_entry = false;
+		bool no_table = true;
 		int rc;
 
 		struct hrprof_uregs was = r;
 
 		if (u->mode != UNWIND_FP)
-			row = row_of(u, p, exact ? r.ip : r.ip - 1, &last, &no_table, &at_entry);
-		if (at_entry && (!row || row->kind == HRPROF_CFI_NONE)) {
-			u->st.complete++;
-			return n;
-		}
+			row = row_of(u, p, exact ? r.ip : r.ip - 1, &last, &no_table);
 		if (row && row->kind != HRPROF_CFI_NONE && row->kind != HRPROF_CFI_EXPR) {
 			u->st.frames_cfi++;
 		} else if (u->mode == UNWIND_CFI) {

@@ -12,22 +12,24 @@
 #include <stdint.h>
 
 #include "backend.h"
+#include "hrprof_unwind.h"
 #include "options.h"
 #include "proc.h"
 
 /* How the stacks ended, and what served each frame. */
 struct unwind_stats {
 	uint64_t stacks;
-	uint64_t complete;   /* reached the outermost frame (_start, a thread's start) */
-	uint64_t truncated;  /* ran past the copy, or past --max_frames */
-	uint64_t bad_frame;  /* a frame made no sense (corrupt stack, wrong table) */
-	uint64_t no_table;   /* ended in an object without CFI, by frame pointers */
-	uint64_t frames_cfi; /* steps by a table row */
-	uint64_t frames_fp;  /* steps by frame pointers */
-	uint64_t tables;     /* objects compiled */
-	uint64_t table_rows; /* rows of those */
-	uint64_t table_ns;   /* time spent compiling them */
-	uint64_t expr_rows;  /* rows that had to fall back to frame pointers */
+	uint64_t complete;	     /* reached the outermost frame (_start, a thread's start) */
+	uint64_t truncated;	     /* ran past the copy, or past --max_frames */
+	uint64_t bad_frame;	     /* a frame made no sense (corrupt stack, wrong table) */
+	uint64_t no_table;	     /* ended in an object without CFI, by frame pointers */
+	uint64_t frames_cfi;	     /* steps by a table row */
+	uint64_t frames_fp;	     /* steps by frame pointers */
+	uint64_t tables;	     /* objects compiled */
+	uint64_t table_rows;	     /* rows of those */
+	uint64_t table_ns;	     /* time spent compiling them */
+	uint64_t expr_rows;	     /* rows that had to fall back to frame pointers */
+	uint64_t debug_frame_tables; /* objects with rows from .debug_frame */
 };
 
 struct unwinder;
@@ -44,5 +46,30 @@ unsigned int unwinder__unwind(struct unwinder *u, struct proc *p, const struct u
 			      uint64_t *ips, unsigned int max, uint32_t *flags);
 
 void unwinder__stats(const struct unwinder *u, struct unwind_stats *st);
+
+/*
+ * For a backend that unwinds where it samples (the module): the table of
+ * m's object (compiled on first use) and the parts of m it covers (its
+ * executable segments), at most max; returns how many. ext_id is the
+ * backend's own id for the table, kept with the object (0 until set);
+ * on_evict is called with it when the object leaves the cache.
+ */
+struct unwind_object_map {
+	const struct hrprof_cfi_row *rows;
+	uint32_t nrows;
+	uint32_t *ext_id;
+	uint64_t start, end; /* the addresses covered */
+	uint64_t bias;	     /* the table's pc for an address is address - bias */
+};
+
+unsigned int unwinder__object_maps(struct unwinder *u, struct proc *p, const struct mapping *m,
+				   struct unwind_object_map *out, unsigned int max);
+/* Compiles, ahead of its start, the tables of the program command (found
+ * as execvp finds it) and of its interpreter and libraries (found as the
+ * dynamic loader would, mostly), so that they are ready when it maps them. */
+void unwinder__prepare_program(struct unwinder *u, const char *command);
+/* The same for the objects process pid maps now (from /proc/<pid>/maps). */
+void unwinder__prepare_pid(struct unwinder *u, uint32_t pid);
+void unwinder__on_evict(struct unwinder *u, void (*fn)(void *ctx, uint32_t ext_id), void *ctx);
 
 #endif

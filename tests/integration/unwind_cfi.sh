@@ -7,10 +7,12 @@
 # threads, a shared library, a signal handler (through the signal frame),
 # C++ std::sort with a comparator, an exception thrown through frames. The
 # same hot workload unwound by frame pointers only (--unwind fp) is not
-# whole: what the test measures is the CFI.
+# whole: what the test measures is the CFI. Code built without unwind
+# tables has its CFI in .debug_frame only, in the file or in its separate
+# debug file: tables only (--unwind cfi) still make whole stacks of it.
 . "$(dirname "$0")/lib.sh"
 N=nofp
-require_workload $N/hot $N/recurse $N/threads $N/shlib $N/signal $N/sort $N/throw
+require_workload $N/hot $N/hot_dframe $N/hot_dsplit $N/recurse $N/threads $N/shlib $N/signal $N/sort $N/throw
 
 wrap "$T/hot" -F 499 -- "$WORKLOADS/$N/hot" 1.5
 assert_complete "$PROFILE"
@@ -21,6 +23,12 @@ wrap "$T/fp" -F 499 --unwind fp -- "$WORKLOADS/$N/hot" 1
 fp=$(complete_share "$PROFILE")
 awk -v v="$fp" 'BEGIN { exit !(v < 50) }' || fail "--unwind fp made $fp% whole stacks of code without frame pointers"
 log "ok: by frame pointers only, $fp% whole"
+
+for w in hot_dframe hot_dsplit; do
+	wrap "$T/$w" -F 499 --unwind cfi -- "$WORKLOADS/$N/$w" 1
+	assert_complete "$PROFILE"
+	assert_chain "$PROFILE" main do_work hot_loop
+done
 
 wrap "$T/recurse" -F 199 -- "$WORKLOADS/$N/recurse" 1.5
 assert_complete "$PROFILE"

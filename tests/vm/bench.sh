@@ -32,13 +32,20 @@
 #    own cost per sample (HRPROF_IOC_GET_STATS: sample_ns / samples, from the
 #    daemon's "kmod stats:" debug line) and lost samples.
 #
+# 4. CFI walks: the same traced cost per sample (as 1.) at BENCH_CFI_RATE
+#    (default 1000) Hz on the bench workload built without frame pointers
+#    (nofp/bench), for: the module walking with CFI tables (--unwind auto),
+#    the module by frame pointers (--unwind fp), the perf backend copying
+#    32 KiB of stack per sample, and `perf record --call-graph dwarf` with
+#    8 KiB and 32 KiB copies; BENCH_COST_RUNS runs each.
+#
 # Tables go to OUTDIR/bench.md (Markdown), raw numbers to OUTDIR/raw/.
 #
 # Environment: HRPROF, WORKLOADS, VMBIN (as for the cases; defaults under
 # <repo>/build), BENCH_RATES, BENCH_RUNS, BENCH_TARGET_S, BENCH_SCALE (fixes
 # the workload's scale instead of calibrating it), BENCH_STEPS (default
 # "cost percpu slowdown": the steps to run), BENCH_COST_RUNS,
-# BENCH_PERCPU_RATE, BENCH_PERCPU_S, BENCH_DEADLINE_S (default 600: past it
+# BENCH_PERCPU_RATE, BENCH_PERCPU_S, BENCH_CFI_RATE, BENCH_DEADLINE_S (default 600: past it
 # no new round of step 3 starts, and the table says how many runs it has;
 # bench_host.sh gives the case VM_CASE_TIMEOUT=900 s).
 set -u
@@ -67,7 +74,9 @@ RATES=${BENCH_RATES:-1000 10000 50000}
 RUNS=${BENCH_RUNS:-3}
 TARGET=${BENCH_TARGET_S:-1.0}
 DEADLINE=${BENCH_DEADLINE_S:-600}
-STEPS=" ${BENCH_STEPS:-cost percpu slowdown} "
+STEPS=" ${BENCH_STEPS:-cost percpu slowdown cfi} "
+CFI_RATE=${BENCH_CFI_RATE:-1000}
+CFI_CONFIGS="kmodcfi kmodfp perfbe perfdw8 perfdw32"
 COST_RUNS=${BENCH_COST_RUNS:-3}
 PERCPU_RATE=${BENCH_PERCPU_RATE:-20000}
 PERCPU_S=${BENCH_PERCPU_S:-2}
@@ -137,7 +146,7 @@ perf record -q -e cpu-clock -o "$T/probe.data" -- true >/dev/null 2>&1 || {
 	say "perf record does not work here: its column is left out"
 }
 have_trace=0
-if [[ $STEPS == *" cost "* ]]; then
+if [[ $STEPS == *" cost "* || $STEPS == *" cfi "* ]]; then
 	if [ -d "$TR/events/timer/hrtimer_expire_entry" ] && echo 32768 >"$TR/buffer_size_kb"; then
 		have_trace=1
 	else
@@ -277,7 +286,10 @@ if [ $have_trace = 1 ]; then
 	done
 fi
 
-# ---- 2. every CPU busy at PERCPU_RATE Hz per CPU
+# ---- 2. every CPU busy at PERCPU_RATE Hz per CPU (without frame pointers:
+# the module walks with CFI tables)
+PERCPU_W=$WORKLOADS/nofp/threads
+[ -x "$PERCPU_W" ] || PERCPU_W=$WORKLOADS/threads
 # percpu_one CONFIG: appends "cpu_s samples lost missed" to raw/percpu-CONFIG.
 percpu_one() {
 	local c=$1 log=$T/percpu.log rc=0 s l m=-
@@ -288,7 +300,7 @@ percpu_one() {
 	perfbe) set -- "$HRPROF" --backend perf ;;
 	esac
 	WL_RUSAGE_FILE=$T/rusage timeout -k 5 120 "$@" -F "$PERCPU_RATE" -o "$T/prof" -- \
-		"$WORKLOADS/threads" "$PERCPU_S" >"$log" 2>&1 || rc=$?
+		"$PERCPU_W" "$PERCPU_S" >"$log" 2>&1 || rc=$?
 	if [ $rc -ne 0 ] || [ ! -s "$T/rusage" ]; then
 		say "percpu $c failed (exit $rc): $(tail -n 5 "$log")"
 		return 1
@@ -307,7 +319,7 @@ percpu_one() {
 : >"$OUT/raw/percpu-perfbe"
 if [[ $STEPS != *" percpu "* ]]; then
 	:
-elif [ -x "$WORKLOADS/threads" ]; then
+elif [ -x "$PERCPU_W" ]; then
 	for c in kmod perfbe; do
 		say "percpu: $c, 4 busy threads at $PERCPU_RATE Hz per CPU"
 		percpu_one $c || exit 1
@@ -338,6 +350,45 @@ for r in ${RATES_SLOW-$RATES}; do
 		done
 	done
 done
+
+# ---- 4. CFI walks: cost per sample in the interrupt, nofp/bench
+# cfi_one CONFIG: one traced run; appends "mean_us callbacks elapsed" to
+# raw/cfi-CONFIG.
+cfi_one() {
+	local c=$1 fn=perf_swevent_hrtimer e
+	local wl=("$WORKLOADS/nofp/bench" "$SCALE")
+	rm -rf "$T/prof" "$T/perf.data"
+	mkdir -p "$T/prof"
+	trace_start || { say "cannot start tracing"; return 1; }
+	case $c in
+	kmodcfi)
+		fn=hrprof_clock_timer
+		e=$(elapsed_of "$HRPROF" --backend kmod -F "$CFI_RATE" -l info -o "$T/prof" -- "${wl[@]}") ;;
+	kmodfp)
+		fn=hrprof_clock_timer
+		e=$(elapsed_of "$HRPROF" --backend kmod --unwind fp -F "$CFI_RATE" -o "$T/prof" -- "${wl[@]}") ;;
+	perfbe) e=$(elapsed_of "$HRPROF" --backend perf -F "$CFI_RATE" -o "$T/prof" -- "${wl[@]}") ;;
+	perfdw8) e=$(elapsed_of perf record --call-graph dwarf,8192 -e cpu-clock -F "$CFI_RATE" -o "$T/perf.data" -- "${wl[@]}") ;;
+	perfdw32) e=$(elapsed_of perf record --call-graph dwarf,32768 -e cpu-clock -F "$CFI_RATE" -o "$T/perf.data" -- "${wl[@]}") ;;
+	esac || { trace_stop; return 1; }
+	trace_stop
+	[ $c = kmodcfi ] && grep -o 'kmod unwind: .*' "$T/log" | tail -n 1 >"$OUT/raw/cfi-kmodcfi-unwind"
+	echo "$(trace_mean $fn) $e" >>"$OUT/raw/cfi-$c"
+}
+have_cfi=0
+if [[ $STEPS == *" cfi "* ]] && [ $have_trace = 1 ] && [ -x "$WORKLOADS/nofp/bench" ]; then
+	have_cfi=1
+	for c in $CFI_CONFIGS; do
+		: >"$OUT/raw/cfi-$c"
+	done
+	for ((i = 1; i <= COST_RUNS; i++)); do
+		for c in $CFI_CONFIGS; do
+			[[ $c == perfdw* ]] && [ $have_perf = 0 ] && continue
+			say "cfi: $c at $CFI_RATE Hz on nofp/bench, traced, run $i/$COST_RUNS"
+			cfi_one $c || exit 1
+		done
+	done
+fi
 
 {
 	echo "### hrprof in a test VM: $(uname -r), $(nproc) vCPUs, qemu TCG (no PMU: cpu-clock everywhere)"
@@ -411,6 +462,21 @@ done
 		echo
 		echo "Lost: dropped for want of ring space (the module's stats; the daemon's count for perf). Missed: timer"
 		echo "periods that passed before the interrupt could run (the next sample's period covers them)."
+	fi
+	if [ $have_cfi = 1 ]; then
+		echo
+		echo "Code without frame pointers (nofp/bench) at $CFI_RATE Hz: time in the sampling interrupt per sample"
+		echo "(as above; the median of $COST_RUNS traced runs' means), with the module walking CFI tables:"
+		echo
+		echo "| module, CFI tables | module, frame pointers | perf backend (32 KiB copies) | perf record dwarf,8192 | perf record dwarf,32768 | module CFI / perf dwarf 8 KiB | module CFI / module FP |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|"
+		mc=$(median "$OUT/raw/cfi-kmodcfi" 1) mf=$(median "$OUT/raw/cfi-kmodfp" 1)
+		pb=$(median "$OUT/raw/cfi-perfbe" 1) d8=$(median "$OUT/raw/cfi-perfdw8" 1) d32=$(median "$OUT/raw/cfi-perfdw32" 1)
+		printf '| %s us | %s us | %s us | %s us | %s us | %s | %s |\n' "$mc" "$mf" "$pb" "$d8" "$d32" \
+			"$(awk -v a="$mc" -v b="$d8" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }')" \
+			"$(awk -v a="$mc" -v b="$mf" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }')"
+		echo
+		echo "The module's walks (the last run's exit summary): $(sed 's/^kmod unwind: //' "$OUT/raw/cfi-kmodcfi-unwind" 2>/dev/null)"
 	fi
 } >"$OUT/bench.md"
 cat "$OUT/bench.md"

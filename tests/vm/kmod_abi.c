@@ -458,7 +458,10 @@ static void test_info(int fd)
 		fail("max_ring_pages %u is not a power of two", info.max_ring_pages);
 	if (!(info.features & HRPROF_FEAT_CPU_CLOCK))
 		fail("features %#llx lack CPU_CLOCK", (unsigned long long)info.features);
-	for (int i = 0; i < 9; i++)
+	if (!(info.features & HRPROF_FEAT_CFI) || !info.table_mem_mb)
+		fail("features %#llx lack CFI, or table_mem_mb is %u",
+		     (unsigned long long)info.features, info.table_mem_mb);
+	for (int i = 0; i < (int)(sizeof(info.reserved) / sizeof(info.reserved[0])); i++)
 		if (info.reserved[i])
 			fail("info.reserved[%d] = %u", i, info.reserved[i]);
 	printf("info: abi %u, %u cpus, features %#llx, page %u, max_frames %u, max_ring_pages %u\n",
@@ -484,9 +487,9 @@ static void e_res7(struct hrprof_config *c)
 {
 	c->reserved[7] = 0x80000000U;
 }
-static void e_flag4(struct hrprof_config *c)
+static void e_flag5(struct hrprof_config *c)
 {
-	c->flags |= 1U << 4;
+	c->flags |= 1U << 5;
 }
 static void e_flag31(struct hrprof_config *c)
 {
@@ -615,7 +618,7 @@ static void test_refusals(void)
 
 	bad_config(fd, e_res0, EINVAL, "reserved[0] = 1");
 	bad_config(fd, e_res7, EINVAL, "reserved[7] set");
-	bad_config(fd, e_flag4, EINVAL, "flag bit 4");
+	bad_config(fd, e_flag5, EINVAL, "flag bit 5");
 	bad_config(fd, e_flag31, EINVAL, "flag bit 31");
 	bad_config(fd, e_src4, EINVAL, "source 4");
 	bad_config(fd, e_src_big, EINVAL, "source 0xffffffff");

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * CFI tables and process mappings (HRPROF_IOC_ADD_TABLE, SET_MAPS,
+ * DEL_TABLE in include/hrprof.h), read by the sample path to walk user
+ * stacks with include/hrprof_unwind.h's step.
+ *
+ * Writers are the ioctls (under the session's lock) and the exit probe;
+ * the sample path reads in NMI or hard interrupt context under
+ * rcu_read_lock, without locks. A process's mappings are one immutable
+ * array, published in an xarray (xa_load is lock-free) and freed after a
+ * grace period once replaced or erased. A table is reference-counted: one
+ * reference is the daemon's (its id), one each array that uses it; the
+ * last array to go frees it, after the grace period that covers every
+ * sampler that could still see that array. Every byte is counted against
+ * the table_mem_mb limit.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kref.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "hrprof_kmod.h"
+
+static unsigned int table_mem_mb = 256;
+module_param(table_mem_mb, uint, 0444);
+MODULE_PARM_DESC(table_mem_mb, "memory a session may hold in CFI tables and mappings, MiB "
+			       "(default 256)");
+
+struct hrprof_ktable {
+	struct kref ref;
+	struct hrprof_cfi *cfi;
+	size_t bytes;
+	u32 nrows;
+	struct hrprof_cfi_row rows[];
+};
+
+struct hrprof_kmap {
+	u64 start, end, bias;
+	struct hrprof_ktable *table;
+};
+
+struct hrprof_pmaps {
+	struct rcu_head rcu;
+	struct hrprof_cfi *cfi;
+	size_t bytes;
+	u32 nr;
+	struct hrprof_kmap maps[];
+};
+
+u32 hrprof_cfi_mem_mb(void)
+{
+	return table_mem_mb;
+}
+
+void hrprof_cfi_init(struct hrprof_cfi *c)
+{
+	xa_init_flags(&c->tables, XA_FLAGS_ALLOC1);
+	xa_init(&c->procs);
+	atomic64_set(&c->bytes, 0);
+	atomic_set(&c->ntables, 0);
+}
+
+/* Takes bytes from the limit; false when that would pass it. */
+static bool mem_take(struct hrprof_cfi *c, size_t bytes)
+{
+	u64 limit = (u64)table_mem_mb << 20;
+
+	if (atomic64_add_return(bytes, &c->bytes) > limit) {
+		atomic64_sub(bytes, &c->bytes);
+		return false;
+	}
+	return true;
+}
+
+static void table_release(struct kref *ref)
+{
+	struct hrprof_ktable *t = container_of(ref, struct hrprof_ktable, ref);
+
+	atomic64_sub(t->bytes, &t->cfi->bytes);
+	atomic_dec(&t->cfi->ntables);
+	kvfree(t);
+}
+
+static void pmaps_free(struct hrprof_pmaps *pm)
+{
+	u32 i;
+
+	for (i = 0; i < pm->nr; i++)
+		kref_put(&pm->maps[i].table->ref, table_release);
+	atomic64_sub(pm->bytes, &pm->cfi->bytes);
+	kvfree(pm);
+}
+
+/* After a grace period no sampler still reads the array (vfree defers
+ * itself out of this softirq context). */
+static void pmaps_free_rcu(struct rcu_head *rcu)
+{
+	pmaps_free(container_of(rcu, struct hrprof_pmaps, rcu));
+}
+
+/* Everything goes; no sampler, probe or ioctl can run any more. */
+void hrprof_cfi_free(struct hrprof_cfi *c)
+{
+	struct hrprof_pmaps *pm;
+	struct hrprof_ktable *t;
+	unsigned long i;
+
+	/* Arrays replaced earlier, still waiting for their grace period. */
+	rcu_barrier();
+	xa_for_each(&c->procs, i, pm)
+		pmaps_free(pm);
+	xa_destroy(&c->procs);
+	xa_for_each(&c->tables, i, t)
+		kref_put(&t->ref, table_release);
+	xa_destroy(&c->tables);
+	WARN_ON_ONCE(atomic64_read(&c->bytes) || atomic_read(&c->ntables));
+}
+
+long hrprof_cfi_add_table(struct hrprof_cfi *c, void __user *arg)
+{
+	struct hrprof_table a;
+	struct hrprof_ktable *t;
+	size_t bytes;
+	u32 id;
+	int err;
+
+	if (copy_from_user(&a, arg, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.id || memchr_inv(a.reserved, 0, sizeof(a.reserved)) || !a.nrows ||
+	    a.nrows > HRPROF_TABLE_ROWS_MAX)
+		return -EINVAL;
+	bytes = struct_size(t, rows, a.nrows);
+	if (!mem_take(c, bytes))
+		return -ENOSPC;
+	err = -ENOMEM;
+	t = kvmalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!t)
+		goto err_mem;
+	err = -EFAULT;
+	if (copy_from_user(t->rows, u64_to_user_ptr(a.rows), a.nrows * sizeof(t->rows[0])))
+		goto err_free;
+	err = -EINVAL;
+	if (!hrprof_cfi_rows_ok(t->rows, a.nrows))
+		goto err_free;
+	kref_init(&t->ref);
+	t->cfi = c;
+	t->bytes = bytes;
+	t->nrows = a.nrows;
+	err = xa_alloc(&c->tables, &id, t, xa_limit_31b, GFP_KERNEL);
+	if (err)
+		goto err_free;
+	atomic_inc(&c->ntables);
+	a.id = id;
+	if (copy_to_user(arg, &a, sizeof(a))) {
+		xa_erase(&c->tables, id);
+		kref_put(&t->ref, table_release);
+		return -EFAULT;
+	}
+	return 0;
+err_free:
+	kvfree(t);
+err_mem:
+	atomic64_sub(bytes, &c->bytes);
+	return err;
+}
+
+long hrprof_cfi_del_table(struct hrprof_cfi *c, void __user *arg)
+{
+	struct hrprof_table_id a;
+	struct hrprof_ktable *t;
+
+	if (copy_from_user(&a, arg, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.reserved || !a.id)
+		return -EINVAL;
+	t = xa_erase(&c->tables, a.id);
+	if (!t)
+		return -ENOENT;
+	kref_put(&t->ref, table_release);
+	return 0;
+}
+
+/* Replaces tgid's array (NULL: none); the old one goes after a grace period. */
+static int pmaps_publish(struct hrprof_cfi *c, u32 tgid, struct hrprof_pmaps *pm)
+{
+	struct hrprof_pmaps *old;
+
+	old = pm ? xa_store(&c->procs, tgid, pm, GFP_KERNEL) : xa_erase(&c->procs, tgid);
+	if (xa_is_err(old))
+		return xa_err(old);
+	if (old)
+		call_rcu(&old->rcu, pmaps_free_rcu);
+	return 0;
+}
+
+long hrprof_cfi_set_maps(struct hrprof_cfi *c, u32 tgid, const struct hrprof_maps *a)
+{
+	struct hrprof_umap *um = NULL;
+	struct hrprof_pmaps *pm;
+	size_t bytes;
+	u32 i;
+	int err;
+
+	if (a->flags || memchr_inv(a->reserved, 0, sizeof(a->reserved)) || a->nr > HRPROF_MAPS_MAX)
+		return -EINVAL;
+	if (!a->nr)
+		return pmaps_publish(c, tgid, NULL);
+	bytes = struct_size(pm, maps, a->nr);
+	if (!mem_take(c, bytes))
+		return -ENOSPC;
+	err = -ENOMEM;
+	pm = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	um = kvmalloc_array(a->nr, sizeof(*um), GFP_KERNEL);
+	if (!pm || !um)
+		goto err_free;
+	err = -EFAULT;
+	if (copy_from_user(um, u64_to_user_ptr(a->maps), a->nr * sizeof(*um)))
+		goto err_free;
+	pm->cfi = c;
+	pm->bytes = bytes;
+	for (i = 0; i < a->nr; i++) {
+		struct hrprof_ktable *t;
+
+		err = -EINVAL;
+		if (um[i].reserved || !um[i].table || um[i].start >= um[i].end ||
+		    um[i].end > TASK_SIZE_MAX || (i && um[i].start < um[i - 1].end))
+			goto err_put;
+		err = -ENOENT;
+		t = xa_load(&c->tables, um[i].table);
+		if (!t)
+			goto err_put;
+		kref_get(&t->ref);
+		pm->maps[i] = (struct hrprof_kmap){um[i].start, um[i].end, um[i].bias, t};
+		pm->nr = i + 1;
+	}
+	kvfree(um);
+	err = pmaps_publish(c, tgid, pm);
+	if (err)
+		pmaps_free(pm);
+	return err;
+err_put:
+	kvfree(um);
+	pmaps_free(pm); /* gives the bytes back too */
+	return err;
+err_free:
+	kvfree(um);
+	kvfree(pm);
+	atomic64_sub(bytes, &c->bytes);
+	return err;
+}
+
+/* The process's last thread exits, or it execs (the probes): its mappings go. */
+void hrprof_cfi_exit(struct hrprof_cfi *c, u32 tgid)
+{
+	/* Most exits are of processes without mappings: a lock-free look first. */
+	if (xa_load(&c->procs, tgid))
+		pmaps_publish(c, tgid, NULL);
+}
+
+/*
+ * Sample path (NMI rules; the caller holds rcu_read_lock for the whole
+ * walk). The row for address addr of tgid's process: *covered says whether
+ * a mapping with a table holds addr; NULL when no row does.
+ */
+const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid)
+{
+	return xa_load(&c->procs, tgid);
+}
+
+const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr)
+{
+	const struct hrprof_kmap *m;
+	u32 lo = 0, hi = pm->nr;
+
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+
+		if (pm->maps[mid].start <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;
+	m = &pm->maps[lo - 1];
+	if (addr >= m->end || addr < m->bias)
+		return NULL;
+	return hrprof_cfi_lookup(m->table->rows, m->table->nrows, addr - m->bias);
+}

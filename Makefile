@@ -176,7 +176,7 @@ bench-vm: deps-check
 	$(Q)tests/vm/bench_host.sh
 
 FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h include/*.h tests/unit/*.c tests/unit/*.h \
-		tests/workloads/*.c tests/vm/*.c tests/bench/*.c)
+		tests/workloads/*.c tests/vm/*.c tests/vm/*.h tests/bench/*.c)
 
 format:
 	$(Q)clang-format -i $(FORMAT_FILES)

@@ -18,6 +18,7 @@
 #include <linux/pid.h>
 #include <linux/poll.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -237,6 +238,24 @@ static int hrprof_target_tgid(struct hrprof_session *s, void __user *arg, u32 *t
 	return hrprof_tgid_of(s, t.tgid, tgid);
 }
 
+/*
+ * Whether process tgid (initial namespace) has a live thread. Mappings
+ * stored for a process whose last thread has left are taken out again: the
+ * exit probe runs after the count reaches 0, so either it sees them or this
+ * sees the 0.
+ */
+static bool hrprof_tgid_live(u32 tgid)
+{
+	struct task_struct *task;
+	bool live;
+
+	rcu_read_lock();
+	task = pid_task(find_pid_ns(tgid, &init_pid_ns), PIDTYPE_PID);
+	live = task && atomic_read(&task->signal->live);
+	rcu_read_unlock();
+	return live;
+}
+
 static long hrprof_set_maps(struct hrprof_session *s, void __user *arg)
 {
 	struct hrprof_maps m;
@@ -246,7 +265,11 @@ static long hrprof_set_maps(struct hrprof_session *s, void __user *arg)
 	if (copy_from_user(&m, arg, sizeof(m)))
 		return -EFAULT;
 	err = hrprof_tgid_of(s, m.tgid, &tgid);
-	return err ? err : hrprof_cfi_set_maps(&s->cfi, tgid, &m);
+	if (!err)
+		err = hrprof_cfi_set_maps(&s->cfi, tgid, &m);
+	if (!err && !hrprof_tgid_live(tgid))
+		hrprof_cfi_exit(&s->cfi, tgid);
+	return err;
 }
 
 static long hrprof_get_stats(struct hrprof_session *s, void __user *arg)

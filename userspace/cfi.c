@@ -399,6 +399,11 @@ static long debug_frame_starts(Elf *elf, Elf_Data *data, uint64_t **out)
 	return (long)n;
 }
 
+bool cfi_has_debug_frame(Elf *elf)
+{
+	return section_named(elf, ".debug_frame") != NULL;
+}
+
 /* elf's .debug_frame, when it has one. */
 static int compile_debug_frame(Elf *elf, struct cfi_table *t)
 {

@@ -10,6 +10,7 @@
 #define HRPROF_CFI_H
 
 #include <gelf.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,8 @@ struct cfi_table {
  */
 int cfi_compile(Elf *elf, Elf *debug, struct cfi_table *t);
 void cfi_table__free(struct cfi_table *t);
+/* Whether elf has a .debug_frame of its own (else its debug file's may do). */
+bool cfi_has_debug_frame(Elf *elf);
 
 #define CFI_ROWS_MAX (1u << 24)
 

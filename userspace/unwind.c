@@ -120,25 +120,6 @@ static void object__compile(struct unwinder *u, struct object *o, Elf *elf, Elf 
 	u->st.table_ns += clock_ns(CLOCK_MONOTONIC) - t0;
 }
 
-/* Whether elf has a section named name. */
-static bool has_section(Elf *elf, const char *name)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return false;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *n;
-
-		if (gelf_getshdr(scn, &sh) && (n = elf_strptr(elf, shstrndx, sh.sh_name)) &&
-		    !strcmp(n, name))
-			return true;
-	}
-	return false;
-}
-
 /* The file as the process sees it, else the host's of that name; its
  * separate debug file (by build id or .gnu_debuglink, as the symbolizer
  * finds it) when the file has no .debug_frame of its own. */
@@ -157,7 +138,7 @@ static void object__load_file(struct unwinder *u, struct object *o, uint32_t pid
 		if (elf_file__open(&f, path) < 0)
 			return;
 	}
-	if (u->mode != UNWIND_FP && !has_section(f.elf, ".debug_frame")) {
+	if (u->mode != UNWIND_FP && !cfi_has_debug_frame(f.elf)) {
 		build_id_hex(f.elf, id);
 		have_dbg = debug_find(SYM_DEBUG_DIR, path, &f, id, &dbg, &ds);
 	}

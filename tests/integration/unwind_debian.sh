@@ -27,24 +27,6 @@ done
 
 head -c 6000000 /dev/urandom | base64 >"$T/in.txt"
 
-# whole_share FILE-OF-STACKS ENTRY: percent of the lines (count TAB stack)
-# whose frames reach a process's or a thread's root: the C library's start
-# (__libc_start_main), the dynamic loader's (_dl_start, _dl_init), a
-# thread's (start_thread, clone3), or the executable's entry point itself
-# (_start, or ENTRY: its unnamed address as hrprof writes it, exe+0x...).
-ROOTS='__libc_start_main|__libc_start_call_main|_dl_start|_dl_init|start_thread|clone3|_start'
-whole_share() {
-	awk -F'\t' -v re="(^|;)($ROOTS|$2)(;|\$)" '{ all += $1; if ($2 ~ re) hit += $1 }
-		END { printf "%.1f\n", all ? 100 * hit / all : 0 }' "$1"
-}
-
-# leaf_shares FILE-OF-STACKS ORDER: "share TAB leaf" (ORDER leaf-first or
-# root-first), named leaves only, largest first.
-leaf_shares() {
-	awk -F'\t' -v o="$2" '{ n = split($2, f, ";"); l = o == "leaf-first" ? f[1] : f[n]; all += $1; s[l] += $1 }
-		END { for (k in s) if (k !~ /^\[|\+0x|^$/) printf "%.1f\t%s\n", 100 * s[k] / all, k }' "$1" | sort -rn
-}
-
 check_program() { # NAME COMM CMD... (ONLY=NAME: that one alone)
 	local name=$1 comm=$2 h p hw pw entry hn pn
 	shift 2
@@ -65,7 +47,7 @@ check_program() { # NAME COMM CMD... (ONLY=NAME: that one alone)
 	pw=$(whole_share "$T/$name/p" "$entry")
 	awk -v h="$hw" -v p="$pw" 'BEGIN { exit !(h >= 99 && h >= p - 0.2) }' ||
 		fail "$name: whole stacks: hrprof $hw%, perf --call-graph dwarf $pw%; hrprof's stacks that are not:
-$(grep -vE "(^|;)($ROOTS|$entry)(;|\$)" "$T/$name/h" | sort -rn | head -5 | cut -c1-400)"
+$(not_whole "$T/$name/h" "$entry" | sort -rn | head -5 | cut -c1-400)"
 	hn=$(awk -F'\t' '{ s += $1 } END { print s }' "$T/$name/h")
 	pn=$(wc -l <"$T/$name/p")
 	leaf_shares "$T/$name/h" root-first | head -5 >"$T/$name/h.top"
@@ -73,12 +55,7 @@ $(grep -vE "(^|;)($ROOTS|$entry)(;|\$)" "$T/$name/h" | sort -rn | head -5 | cut 
 	while IFS=$'\t' read -r hs f; do
 		ps=$(awk -F'\t' -v f="$f" '$2 == f { print $1; found = 1 } END { if (!found) print "" }' "$T/$name/p.top")
 		[ -n "$ps" ] || continue
-		# 3 points, or 4 standard deviations of the difference of two
-		# independent shares at these counts when that is wider.
-		awk -v a="$hs" -v b="$ps" -v na="$hn" -v nb="$pn" 'BEGIN {
-			p = (a + b) / 200; sd = 100 * sqrt(p * (1 - p) * (1 / na + 1 / nb))
-			lim = 4 * sd > 3 ? 4 * sd : 3; d = a - b
-			exit !(d <= lim && d >= -lim) }' ||
+		shares_close "$hs" "$ps" "$hn" "$pn" ||
 			fail "$name: $f holds $hs% of hrprof's $hn samples and $ps% of perf's $pn"
 		log "$name: $f: hrprof $hs%, perf $ps%"
 	done <"$T/$name/h.top"

@@ -72,7 +72,7 @@ guest_bench() {
 	{
 		echo '#!/bin/bash'
 		for v in BENCH_RATES BENCH_RUNS BENCH_TARGET_S BENCH_SCALE BENCH_STEPS BENCH_COST_RUNS \
-			BENCH_PERCPU_RATE BENCH_PERCPU_S BENCH_DEADLINE_S; do
+			BENCH_PERCPU_RATE BENCH_PERCPU_S BENCH_CFI_RATE BENCH_DEADLINE_S; do
 			[ -n "${!v:-}" ] && printf 'export %s=%q\n' "$v" "${!v}"
 		done
 		for v; do

@@ -33,11 +33,11 @@
 #include <sys/wait.h>
 
 #include "hrprof.h"
+#include "vm_check.h"
 
 #define KERNEL_MIN 0xffff800000000000ULL
 #define USER_MAX   0x0000800000000000ULL
 
-static int failures, checks;
 static struct hrprof_info info;
 static long page;
 static pid_t busy_pid;
@@ -53,31 +53,6 @@ __attribute__((noinline, noreturn, section("hrprof_busy"))) static void busy_spi
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
 }
 
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	failures++;
-	fputs("FAIL: ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static const char *ename(int err)
-{
-	const char *n;
-
-	if (err < 0)
-		err = -err;
-	if (!err)
-		return "success";
-	n = strerrorname_np(err);
-	return n ? n : "?";
-}
-
 static uint64_t now_ns(void)
 {
 	struct timespec ts;
@@ -91,12 +66,6 @@ static void sleep_ms(long ms)
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
 
 	nanosleep(&ts, NULL);
-}
-
-/* Returns 0 or -errno. */
-static int ioc(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
 /* got: 0 or -errno; want: 0 or an errno; want2: another accepted errno, or -1. */

@@ -37,37 +37,18 @@
 
 #include "hrprof.h"
 #include "hrprof_unwind.h"
+#include "vm_check.h"
 
-static int failures, checks;
 static struct hrprof_info info;
 static long page;
 static unsigned int seed = 2026;
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	failures++;
-	fputs("FAIL: ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-}
-
-static int ioc(int fd, unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) ? -errno : 0;
-}
 
 static bool expect(int got, int want, const char *what)
 {
 	checks++;
 	if (got == want)
 		return true;
-	fail("%s: got %s, want %s", what, got ? strerrorname_np(-got) : "success",
-	     want ? strerrorname_np(-want) : "success");
+	fail("%s: got %s, want %s", what, ename(got), ename(want));
 	return false;
 }
 
@@ -402,7 +383,7 @@ static void fuzz_round(int round, int iters)
 			}
 			err = set_maps(fd, (uint32_t)child, m, nm);
 			if (err && err != -ENOENT)
-				fail("SET_MAPS of the child: %s", strerrorname_np(-err));
+				fail("SET_MAPS of the child: %s", ename(err));
 			break;
 		case 2:
 			if (ids[slot] && !del_table(fd, ids[slot]))

@@ -10,44 +10,60 @@
 # and after: within 25 %. The daemon and its targets run on CPU 1, so that
 # their own work (20,000 forks and exits to follow, profiles to build) does
 # not share CPU 0 with the measurement, and the second measurement waits 5 s
-# for the kernel to finish freeing the exited tasks (a run without the wait
-# saw 1.7 times the cost on 6.12 with the bitmap). The module's stats at the
-# end count no target left.
+# for the kernel to finish freeing the exited tasks. The kernel's own drift
+# is measured first, by the same churn without hrprof (6.12 under TCG has
+# shown switches twice as slow after it without hrprof: 10.8 then 21.6 us,
+# and 11.5 then 19.0 us with it, in one boot): hrprof's
+# after may exceed its before by 25 % on top of that drift. The module's
+# stats at the end count no target left.
 . "$(dirname "$0")/lib.sh" "$@"
 
 if [ "$MODE" = collect ]; then
 	[ -x "$VMBIN/switch_cost" ] || die "no $VMBIN/switch_cost (tests/vm/run.sh compiles it)"
-	mkdir -p "$OUT/churn" "$OUT/sync"
-	taskset -c 1 "$HRPROF" --backend kmod -F 99 -l debug -o "$OUT/churn" -- \
-		"$VMBIN/switch_cost" fork 20000 "$OUT/sync" >"$OUT/churn.out" 2>"$OUT/churn.err" &
-	hp=$!
-	wait_for "$OUT/sync/ready" 60 || {
-		kill -KILL $hp
-		die "the target did not start: $(tail -n 5 "$OUT/churn.err")"
+	# churn NAME CMD...: CMD (ending in switch_cost fork 20000 SYNC) on CPU 1;
+	# a measurement before its forks and one after, into OUT/NAME.before,
+	# .after.
+	churn() {
+		local name=$1 pid
+		shift
+		mkdir -p "$OUT/$name.sync"
+		taskset -c 1 "$@" "$OUT/$name.sync" >"$OUT/$name.out" 2>"$OUT/$name.err" &
+		pid=$!
+		wait_for "$OUT/$name.sync/ready" 60 || {
+			kill -KILL $pid
+			die "$name: the target did not start: $(tail -n 5 "$OUT/$name.err")"
+		}
+		"$VMBIN/switch_cost" measure 100 2000 >"$OUT/$name.before" || die "measure before failed"
+		: >"$OUT/$name.sync/go"
+		wait_for "$OUT/$name.sync/forked" 240 || {
+			kill -KILL $pid
+			die "$name: 20,000 forks did not end within 240 s"
+		}
+		# Let the kernel finish with the 20,000 exits (RCU callbacks and
+		# workers free their tasks, on every CPU) before measuring again.
+		sleep 5
+		"$VMBIN/switch_cost" measure 100 2000 >"$OUT/$name.after" || die "measure after failed"
+		: >"$OUT/$name.sync/done"
+		wait $pid
+		echo $? >"$OUT/$name.rc"
 	}
-	"$VMBIN/switch_cost" measure 100 2000 >"$OUT/before" || die "measure before failed"
-	: >"$OUT/sync/go"
-	wait_for "$OUT/sync/forked" 240 || {
-		kill -KILL $hp
-		die "20,000 forks did not end within 240 s"
-	}
-	# Let the kernel finish with the 20,000 exits (RCU callbacks and
-	# workers free their tasks, on every CPU) before measuring again.
-	sleep 5
-	"$VMBIN/switch_cost" measure 100 2000 >"$OUT/after" || die "measure after failed"
-	: >"$OUT/sync/done"
-	wait $hp
-	echo $? >"$OUT/churn.rc"
+	churn control "$VMBIN/switch_cost" fork 20000
+	mkdir -p "$OUT/churn"
+	churn churn "$HRPROF" --backend kmod -F 99 -l debug -o "$OUT/churn" -- "$VMBIN/switch_cost" fork 20000
 	exit 0
 fi
 
+vm_rc control
 vm_rc churn
 grep -q '^20000 forked, 0 failed' "$OUT/churn.out" || fail "the target's forks: $(cat "$OUT/churn.out")"
-before=$(cat "$OUT/before") after=$(cat "$OUT/after")
-[ -n "$before" ] && [ -n "$after" ] || fail "no measurement: before '$before', after '$after'"
+before=$(cat "$OUT/churn.before") after=$(cat "$OUT/churn.after")
+cb=$(cat "$OUT/control.before") ca=$(cat "$OUT/control.after")
+[ -n "$before" ] && [ -n "$after" ] && [ -n "$cb" ] && [ -n "$ca" ] ||
+	fail "no measurement: before '$before', after '$after'; without hrprof '$cb', '$ca'"
 stats=$(grep -m1 'kmod stats' "$OUT/churn.err")
 [ -n "$stats" ] || fail "no kmod stats line in hrprof's debug log"
 case $stats in *" targets=0"*) ;; *) fail "targets left in the set after the session: $stats" ;; esac
-awk -v b="$before" -v a="$after" 'BEGIN { exit !(a <= b * 1.25) }' ||
-	fail "a non-target's context switch cost ${before} ns at start, ${after} ns after 20,000 targets came and went"
-pass "a non-target's context switch: ${before} ns at start, ${after} ns after 20,000 short-lived targets"
+awk -v b="$before" -v a="$after" -v cb="$cb" -v ca="$ca" \
+	'BEGIN { c = ca / cb; if (c < 1) c = 1; exit !(a <= b * 1.25 * c) }' ||
+	fail "a non-target's context switch cost ${before} ns at start, ${after} ns after 20,000 targets came and went (the same churn without hrprof: ${cb} ns, then ${ca} ns)"
+pass "a non-target's context switch: ${before} ns at start, ${after} ns after 20,000 short-lived targets (without hrprof: ${cb} ns, then ${ca} ns)"

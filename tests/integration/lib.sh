@@ -445,10 +445,20 @@ not_whole() {
 	grep -vE "(^|;)($WHOLE_ROOTS${2:+|$2})(;|\$)" "$1"
 }
 
-# leaf_shares FILE ORDER: "share TAB leaf" (stacks ORDER leaf-first or
-# root-first), named leaves only, largest first.
+# leaf_shares FILE ORDER [user]: "share TAB leaf" (stacks ORDER leaf-first
+# or root-first), named leaves only, largest first. With "user" (root-first
+# stacks of hrprof: process, user frames, kernel frames): the last user
+# frame, before the kernel's entry (a system call, an exception, an
+# interrupt); samples with no user frame count for no leaf.
 leaf_shares() {
-	awk -F'\t' -v o="$2" '{ n = split($2, f, ";"); l = o == "leaf-first" ? f[1] : f[n]; all += $1; s[l] += $1 }
+	awk -F'\t' -v o="$2" -v user="${3:-}" '{
+		n = split($2, f, ";"); l = o == "leaf-first" ? f[1] : f[n]
+		if (user != "") {
+			for (i = 2; i <= n; i++)
+				if (f[i] ~ /^(entry_SYSCALL|asm_|ret_from_fork|error_entry)/) break
+			l = i > 2 ? f[i - 1] : ""
+		}
+		all += $1; s[l] += $1 }
 		END { for (k in s) if (k !~ /^\[|\+0x|^$/) printf "%.1f\t%s\n", 100 * s[k] / all, k }' "$1" | sort -rn
 }
 

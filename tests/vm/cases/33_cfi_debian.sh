@@ -4,11 +4,13 @@
 # against the perf backend's CFI path on the same execution: a compressor
 # (xz), a multi-threaded one (zstd -T2), two interpreters (perl,
 # python3.11), a Rust program (rg). Each program is started, and two
-# hrprofs attach to it (-p) at once: one with --backend kmod at 999 Hz, one
-# with --backend perf at 797 Hz, until it exits. The module's share of whole
+# hrprofs attach to it (-p): one with --backend kmod at 999 Hz, then, once
+# that one samples, one with --backend perf at 797 Hz, both until it exits. The module's share of whole
 # stacks (reaching a process's or a thread's root) is at least 99 % and not
-# below the perf backend's by more than half a point; the leaf functions
-# both name hold shares within 3 points of each other (the module's top 5),
+# below the perf backend's by more than half a point; the user functions
+# the samples fell in (the last user frame: the kernel's part depends on
+# which instants each caught, as a program's first page faults) both name
+# hold shares within 3 points of each other (the module's top 5),
 # or within 4 standard deviations of the difference of two independent
 # shares at these counts where that is wider. Samples perf lost (its
 # rings overflow under emulation) are left out of its shares.
@@ -35,6 +37,12 @@ if [ "$MODE" = collect ]; then
 		timeout -k 5 200 "$HRPROF" --backend kmod -F 999 -l info -o "$OUT/$name-kmod" -p "$pid" \
 			2>"$OUT/$name-kmod.err" &
 		k=$!
+		# The module's hrprof compiles the tables before it samples: the
+		# perf backend's starts once it does, so both cover one stretch.
+		for _ in $(seq 200); do
+			grep -q 'backend kmod:' "$OUT/$name-kmod.err" 2>/dev/null && break
+			sleep 0.05
+		done
 		timeout -k 5 200 "$HRPROF" --backend perf -F 797 -o "$OUT/$name-perf" -p "$pid" \
 			2>"$OUT/$name-perf.err" &
 		p=$!
@@ -82,8 +90,8 @@ for name in $PROGRAMS; do
 		fail "$name: whole stacks: module $kw%, perf backend $pw%; the module's that are not:
 $(not_whole "$T/$name.k" | sort -rn | head -5 | cut -c1-300)
 $(grep -o 'kmod unwind: .*' "$OUT/$name-kmod.err")"
-	leaf_shares "$T/$name.k" root-first | head -5 >"$T/$name.ktop"
-	leaf_shares "$T/$name.p" root-first >"$T/$name.ptop"
+	leaf_shares "$T/$name.k" root-first user | head -5 >"$T/$name.ktop"
+	leaf_shares "$T/$name.p" root-first user >"$T/$name.ptop"
 	while IFS=$'\t' read -r ks f; do
 		ps=$(awk -F'\t' -v f="$f" '$2 == f { print $1; found = 1 } END { if (!found) print "" }' "$T/$name.ptop")
 		[ -n "$ps" ] || continue

@@ -31,6 +31,9 @@
 #define HRPROF_F_KERNEL_EXCLUDED  (1U << 2) /* kernel frames not permitted */
 #define HRPROF_F_IN_KERNEL	  (1U << 3) /* the sample interrupted kernel code */
 #define HRPROF_F_USER_CFI	  (1U << 4) /* user frames walked with CFI tables */
+#define HRPROF_F_USER_UNMAPPED                                                                     \
+	(1U << 5) /* the CFI walk met an address in none of                                        \
+		   * the process's given mappings */
 
 /*
  * One record. size covers the header and the frames and is a multiple of 8.
@@ -190,6 +193,10 @@ struct hrprof_stats {
 	__u64 cfi_bad;	    /* user walks ended by a frame that made no sense */
 	__u64 tables;	    /* tables loaded now */
 	__u64 table_bytes;  /* memory held by tables and mappings now */
+	__u64 cfi_unmapped; /* CFI walks that met an address in none of the
+			     * process's given mappings (stepped by frame
+			     * pointers there: code with no table, or mappings
+			     * the daemon had not given yet) */
 };
 
 /* HRPROF_IOC_ADD_TABLE: rows is the address of nrows struct hrprof_cfi_row;
@@ -290,7 +297,7 @@ HRPROF_ASSERT(sizeof(struct hrprof_record) == 56, "hrprof_record layout");
 HRPROF_ASSERT(sizeof(struct hrprof_info) == 64, "hrprof_info layout");
 HRPROF_ASSERT(sizeof(struct hrprof_config) == 64, "hrprof_config layout");
 HRPROF_ASSERT(sizeof(struct hrprof_target) == 16, "hrprof_target layout");
-HRPROF_ASSERT(sizeof(struct hrprof_stats) == 128, "hrprof_stats layout");
+HRPROF_ASSERT(sizeof(struct hrprof_stats) == 136, "hrprof_stats layout");
 HRPROF_ASSERT(sizeof(struct hrprof_ring_producer) == 64, "hrprof_ring_producer layout");
 HRPROF_ASSERT(sizeof(struct hrprof_table) == 32, "hrprof_table layout");
 HRPROF_ASSERT(sizeof(struct hrprof_table_id) == 16, "hrprof_table_id layout");

@@ -264,15 +264,19 @@ void hrprof_cfi_exit(struct hrprof_cfi *c, u32 tgid)
 
 /*
  * Sample path (NMI rules; the caller holds rcu_read_lock for the whole
- * walk). The row for address addr of tgid's process: *covered says whether
- * a mapping with a table holds addr; NULL when no row does.
+ * walk). The mappings the daemon gave for tgid's process, NULL when none.
  */
 const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid)
 {
 	return xa_load(&c->procs, tgid);
 }
 
-const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr)
+/*
+ * The row of pm's tables for address addr; NULL when none covers it.
+ * *mapped says whether one of pm's mappings holds addr at all.
+ */
+
+const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped)
 {
 	const struct hrprof_kmap *m;
 	u32 lo = 0, hi = pm->nr;
@@ -285,10 +289,14 @@ const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 a
 		else
 			hi = mid;
 	}
+	*mapped = false;
 	if (!lo)
 		return NULL;
 	m = &pm->maps[lo - 1];
-	if (addr >= m->end || addr < m->bias)
+	if (addr >= m->end)
+		return NULL;
+	*mapped = true;
+	if (addr < m->bias)
 		return NULL;
 	return hrprof_cfi_lookup(m->table->rows, m->table->nrows, addr - m->bias);
 }

@@ -67,6 +67,7 @@ struct hrprof_cpu_stats {
 	u64 cfi_no_maps;
 	u64 cfi_complete;
 	u64 cfi_bad;
+	u64 cfi_unmapped;
 };
 
 /*
@@ -153,7 +154,7 @@ long hrprof_cfi_del_table(struct hrprof_cfi *c, void __user *arg);
 long hrprof_cfi_set_maps(struct hrprof_cfi *c, u32 tgid, const struct hrprof_maps *a);
 void hrprof_cfi_exit(struct hrprof_cfi *c, u32 tgid);
 const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid);
-const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr);
+const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped);
 
 /* targets.c */
 int hrprof_targets_init(struct hrprof_targets *t);

@@ -295,6 +295,7 @@ static long hrprof_get_stats(struct hrprof_session *s, void __user *arg)
 		st.cfi_no_maps += READ_ONCE(c->cfi_no_maps);
 		st.cfi_complete += READ_ONCE(c->cfi_complete);
 		st.cfi_bad += READ_ONCE(c->cfi_bad);
+		st.cfi_unmapped += READ_ONCE(c->cfi_unmapped);
 	}
 	st.targets = atomic_read(&s->targets.live);
 	st.tables = atomic_read(&s->cfi.ntables);

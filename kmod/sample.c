@@ -150,8 +150,15 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, struct pt_regs *uregs, u
 		return n;
 	*flags |= HRPROF_F_USER_CFI;
 	while (n < max) {
-		const struct hrprof_cfi_row *row = hrprof_cfi_row(pm, exact ? r.ip : r.ip - 1);
+		bool mapped;
+		const struct hrprof_cfi_row *row =
+		    hrprof_cfi_row(pm, exact ? r.ip : r.ip - 1, &mapped);
 		int rc;
+
+		if (!mapped && !(*flags & HRPROF_F_USER_UNMAPPED)) {
+			*flags |= HRPROF_F_USER_UNMAPPED;
+			st->cfi_unmapped++;
+		}
 
 		if (row && row->kind != HRPROF_CFI_NONE && row->kind != HRPROF_CFI_EXPR)
 			st->frames_cfi++;

@@ -74,6 +74,9 @@ struct backend_ops {
 	 * samples (the module, with CFI tables) gives it p's mappings and the
 	 * tables of their objects (compiled by u) when they changed. */
 	void (*process_seen)(struct backend *b, struct proc *p, struct unwinder *u);
+	/* Optional: the tables u holds now (those compiled ahead of the start)
+	 * go where the backend unwinds, before its first sample. */
+	void (*load_tables)(struct backend *b, struct unwinder *u);
 	void (*free)(struct backend *b);
 };
 

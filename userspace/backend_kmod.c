@@ -47,6 +47,7 @@ struct kmod_backend {
 	bool cfi;
 	bool cfi_full_logged;
 	struct hrprof_umap *umaps; /* a process's, while they are given */
+	struct mapping **umap_of;  /* the mapping each of umaps is of */
 	size_t umaps_cap;
 	uint64_t tables_loaded, maps_given, table_errors;
 };
@@ -161,12 +162,30 @@ static void table_evicted(void *ctx, uint32_t id)
 		kmod_del_table(&kb->kmod, id);
 }
 
+static void load_one(void *ctx, const struct unwind_object_map *om, const char *path)
+{
+	table_id(ctx, om, path);
+}
+
+/* The tables compiled ahead of the start, in the module before the first
+ * sample: a process's first mappings are given without loading them. */
+static void kmod_load_tables(struct backend *b, struct unwinder *u)
+{
+	struct kmod_backend *kb = to_kmod(b);
+
+	if (!kb->cfi)
+		return;
+	unwinder__on_evict(u, table_evicted, kb);
+	unwinder__each_table(u, load_one, kb);
+}
+
 /* p's executable mappings and their tables, given to the module when they
  * changed since it was last given them. */
 static void kmod_process_seen(struct backend *b, struct proc *p, struct unwinder *u)
 {
 	struct kmod_backend *kb = to_kmod(b);
 	size_t n = 0;
+	uint64_t now;
 	int err;
 
 	if (!kb->cfi || (p->kmod_synced && p->kmod_gen == p->gen))
@@ -181,10 +200,15 @@ static void kmod_process_seen(struct backend *b, struct proc *p, struct unwinder
 		if (n + k > kb->umaps_cap) {
 			size_t cap = kb->umaps_cap ? kb->umaps_cap * 2 : 64;
 			struct hrprof_umap *m = realloc(kb->umaps, cap * sizeof(*m));
+			struct mapping **of;
 
 			if (!m)
 				return;
 			kb->umaps = m;
+			of = realloc(kb->umap_of, cap * sizeof(*of));
+			if (!of)
+				return;
+			kb->umap_of = of;
 			kb->umaps_cap = cap;
 		}
 		for (unsigned int j = 0; j < k && n < HRPROF_MAPS_MAX; j++) {
@@ -192,6 +216,7 @@ static void kmod_process_seen(struct backend *b, struct proc *p, struct unwinder
 
 			if (!id || (n && om[j].start < kb->umaps[n - 1].end))
 				continue;
+			kb->umap_of[n] = p->maps[i];
 			kb->umaps[n++] = (struct hrprof_umap){.start = om[j].start,
 							      .end = om[j].end,
 							      .bias = om[j].bias,
@@ -203,8 +228,13 @@ static void kmod_process_seen(struct backend *b, struct proc *p, struct unwinder
 		log_info("kernel module: it refused the mappings of pid %u (%s): its stacks are "
 			 "walked by frame pointers",
 			 p->pid, strerror(-err));
-	else if (!err)
-		kb->maps_given++;
+	if (err)
+		return;
+	kb->maps_given++;
+	now = clock_ns(CLOCK_MONOTONIC);
+	for (size_t i = 0; i < n; i++)
+		if (!kb->umap_of[i]->kmod_at)
+			kb->umap_of[i]->kmod_at = now;
 }
 
 static const struct merge_ring_ops kring_ops = {
@@ -296,6 +326,7 @@ static void kmod_backend_free(struct backend *b)
 	free(kb->poll_fds);
 	free(kb->rec);
 	free(kb->umaps);
+	free(kb->umap_of);
 	free(kb);
 }
 
@@ -399,6 +430,7 @@ const struct backend_ops backend_kmod = {
     .describe = kmod_backend_describe,
     .kernel_frames = kmod_backend_kernel_frames,
     .process_seen = kmod_process_seen,
+    .load_tables = kmod_load_tables,
     .free = kmod_backend_free,
 };
 

@@ -335,6 +335,10 @@ static int proc__insert(struct proc *p, struct mapping *m)
 		if (b->end > m->end)
 			right = mapping__new(m->end, b->end, b->pgoff + (m->end - b->start), b->dev,
 					     b->ino, b->path);
+		if (left)
+			left->kmod_at = a->kmod_at;
+		if (right)
+			right->kmod_at = b->kmod_at;
 		if ((a->start < m->start && !left) || (b->end > m->end && !right)) {
 			free(left);
 			free(right);

@@ -22,7 +22,9 @@ struct mapping {
 	int refs; /* atomic */
 	uint64_t start, end, pgoff;
 	uint64_t dev, ino;
-	char path[]; /* as the process sees it: "/usr/lib/...", "[vdso]", "//anon" */
+	uint64_t kmod_at; /* CLOCK_MONOTONIC ns it was first given to the kernel
+			   * module with a table (the main thread's), 0: never */
+	char path[];	  /* as the process sees it: "/usr/lib/...", "[vdso]", "//anon" */
 };
 
 /* A JIT perf map, shared the same way as mappings. */

@@ -52,6 +52,8 @@ struct session {
 	uint64_t lost_total;
 	uint64_t seq;
 	uint64_t dropped_stacks;
+	uint64_t kmod_unmapped; /* module walks that met an address outside its mappings */
+	uint64_t kmod_late;	/* ... of a mapping it was given after the sample */
 	pid_t child;
 	int child_status;
 	int64_t child_cpu_ns; /* the command's CPU time and its children's, once reaped */
@@ -66,6 +68,27 @@ struct session {
 };
 
 /* ---- sample source callbacks ---- */
+
+/*
+ * A walk in the module met an address outside the mappings it had of the
+ * process: code with no table (JIT, anonymous memory), or a mapping the
+ * daemon gave it only after the sample (a process's first instants, a new
+ * library: the race between the process and the daemon, counted apart).
+ */
+static void count_unmapped(struct session *s, struct proc *p, const struct hrprof_record *r)
+{
+	const uint64_t *uips = (const uint64_t *)r->ips + r->nr_kernel;
+
+	s->kmod_unmapped++;
+	for (unsigned int i = 0; i < r->nr_user; i++) {
+		const struct mapping *m = proc__find_mapping(p, uips[i]);
+
+		if (m && m->kmod_at > r->time_ns) {
+			s->kmod_late++;
+			return;
+		}
+	}
+}
 
 /*
  * A sample is named as its process and thread were when it was taken: it
@@ -85,6 +108,8 @@ static void on_sample(void *ctx, const struct hrprof_record *r, const struct use
 
 	if (r->tgid && r->tgid != UINT32_MAX)
 		p = proc_table__get(s->procs, r->tgid, true);
+	if (p && (flags & HRPROF_F_USER_UNMAPPED))
+		count_unmapped(s, p, r);
 	if (p && us && s->unwinder) {
 		nu = unwinder__unwind(s->unwinder, p, us, s->uips, s->opts->max_frames, &flags);
 		uips = s->uips;
@@ -146,14 +171,17 @@ static void on_fork(void *ctx, uint32_t pid, uint32_t ppid, uint32_t tid)
 	proc_table__fork(((struct session *)ctx)->procs, pid, ppid, tid);
 }
 
-/* The attached process's mappings to a backend that walks where it
- * samples, before its first sample (the side-band events are open: no
- * mapping made from now on is missed). */
+/* To a backend that walks where it samples, before its first sample: the
+ * tables compiled ahead (the command's, the attached process's), and the
+ * attached process's mappings (the side-band events are open: no mapping
+ * made from now on is missed). */
 static void on_starting(void *ctx, struct backend *b)
 {
 	struct session *s = ctx;
 	struct proc *p;
 
+	if (s->unwinder && s->ops->load_tables)
+		s->ops->load_tables(b, s->unwinder);
 	if (s->opts->mode != TARGET_PID || !s->unwinder || !s->ops->process_seen)
 		return;
 	p = proc_table__get(s->procs, (uint32_t)s->opts->pid, true);
@@ -496,6 +524,10 @@ static void session_report(struct session *s, const struct export_stats *es)
 				 us.frames_cfi, us.frames_fp, us.tables, us.table_rows,
 				 us.expr_rows, us.debug_frame_tables, us.table_ns / 1000000);
 	}
+	if (s->kmod_unmapped)
+		log_info("module walks outside its mappings: %" PRIu64 ", %" PRIu64
+			 " of them in one it was given after the sample",
+			 s->kmod_unmapped, s->kmod_late);
 }
 
 int session_run(const struct options *opts, const struct backend_ops *ops)

@@ -26,6 +26,7 @@ struct raw_sym {
 	uint32_t name;
 	uint32_t score;
 	bool sized;
+	bool label; /* STT_NOTYPE in code: an assembler entry point (ld.so's _start) */
 };
 
 struct collect {
@@ -44,7 +45,10 @@ static uint32_t sym_score(const GElf_Sym *s, const char *name)
 {
 	uint32_t score = 0, us = 0;
 
-	/* prefer sized, then global over weak over local, then fewer '_' */
+	/* prefer functions over labels, sized, then global over weak over
+	 * local, then fewer '_' */
+	if (GELF_ST_TYPE(s->st_info) != STT_NOTYPE)
+		score |= 1u << 9;
 	if (s->st_size)
 		score |= 1u << 8;
 	switch (GELF_ST_BIND(s->st_info)) {
@@ -124,12 +128,22 @@ static size_t collect__section(struct collect *c, Elf *elf, Elf_Scn *scn, bool a
 		if (!gelf_getsym(data, (int)i, &s))
 			continue;
 		type = GELF_ST_TYPE(s.st_info);
-		if ((type != STT_FUNC && type != STT_GNU_IFUNC) || s.st_shndx == SHN_UNDEF ||
-		    !s.st_value)
+		if ((type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE) ||
+		    s.st_shndx == SHN_UNDEF || !s.st_value)
 			continue;
 		name = elf_strptr(elf, sh.sh_link, s.st_name);
 		if (!name || !*name)
 			continue;
+		/* An untyped symbol names code when it is in code, as assembler
+		 * entry points are (perf names them too); not ARM's mapping
+		 * symbols ($x, $d) or section-local ones. */
+		if (type == STT_NOTYPE &&
+		    (name[0] == '$' || name[0] == '.' || s.st_shndx >= SHN_LORESERVE ||
+		     !(sec = elf_getscn(elf, s.st_shndx)) || !gelf_getshdr(sec, &ssh) ||
+		     !(ssh.sh_flags & SHF_EXECINSTR) || s.st_value < ssh.sh_addr ||
+		     s.st_value - ssh.sh_addr >= ssh.sh_size))
+			continue;
+		r.label = type == STT_NOTYPE;
 		r.addr = arm ? s.st_value & ~1ULL : s.st_value;
 		r.sized = s.st_size != 0;
 		if (r.sized)
@@ -174,9 +188,16 @@ static int sym_elf__set_symbols(struct sym_elf *e, struct collect *c)
 	if (!c->n)
 		return 0;
 	qsort(c->v, c->n, sizeof(*c->v), raw_sym_cmp);
-	for (size_t i = 0; i < c->n; i++)
-		if (!n || c->v[n - 1].addr != c->v[i].addr)
+	for (size_t i = 0, in = 0; i < c->n; i++) {
+		/* a label inside a sized function is not one of its own */
+		if (c->v[i].label && n && c->v[in].sized && c->v[i].addr < c->v[in].end)
+			continue;
+		if (!n || c->v[n - 1].addr != c->v[i].addr) {
 			c->v[n++] = c->v[i];
+			if (c->v[i].sized)
+				in = n - 1;
+		}
+	}
 	e->syms = calloc(n, sizeof(*e->syms));
 	if (!e->syms)
 		return -ENOMEM;

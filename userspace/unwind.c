@@ -261,6 +261,29 @@ static struct object *object_of(struct unwinder *u, const struct proc *p, const 
 	return o;
 }
 
+void unwinder__each_table(struct unwinder *u,
+			  void (*fn)(void *ctx, const struct unwind_object_map *om,
+				     const char *path),
+			  void *ctx)
+{
+	struct object *vdso = vdso_object(u);
+
+	for (size_t i = 0; i < u->objects.cap; i++) {
+		struct object *o = (struct object *)(uintptr_t)u->objects.slots[i].val;
+
+		if (o && o->usable)
+			fn(ctx,
+			   &(struct unwind_object_map){
+			       .rows = o->cfi.rows, .nrows = o->cfi.nrows, .ext_id = &o->ext_id},
+			   o->path ? o->path : "a prepared object");
+	}
+	if (vdso && vdso->usable)
+		fn(ctx,
+		   &(struct unwind_object_map){
+		       .rows = vdso->cfi.rows, .nrows = vdso->cfi.nrows, .ext_id = &vdso->ext_id},
+		   "[vdso]");
+}
+
 void unwinder__on_evict(struct unwinder *u, void (*fn)(void *ctx, uint32_t ext_id), void *ctx)
 {
 	u->on_evict = fn;

@@ -70,6 +70,12 @@ unsigned int unwinder__object_maps(struct unwinder *u, struct proc *p, const str
 void unwinder__prepare_program(struct unwinder *u, const char *command);
 /* The same for the objects process pid maps now (from /proc/<pid>/maps). */
 void unwinder__prepare_pid(struct unwinder *u, uint32_t pid);
+/* Calls fn for each object u holds a table of, with its rows (start, end
+ * and bias 0) and its path, where it has one. */
+void unwinder__each_table(struct unwinder *u,
+			  void (*fn)(void *ctx, const struct unwind_object_map *om,
+				     const char *path),
+			  void *ctx);
 void unwinder__on_evict(struct unwinder *u, void (*fn)(void *ctx, uint32_t ext_id), void *ctx);
 
 #endif

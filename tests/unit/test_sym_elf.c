@@ -52,30 +52,35 @@ static char tmpdir[] = "/tmp/hrprof-sym-elf-XXXXXX";
 	"	fclose(f);\n"                                                                            \
 	"}\n"
 
-static const char fix_c[] =
-    WHERE_SRC "__attribute__((noinline)) int fix_alpha(int x)\n"
-	      "{\n"
-	      "	return x * 3 + 1;\n"
-	      "}\n"
-	      "__attribute__((noinline)) static int fix_static_beta(int x)\n"
-	      "{\n"
-	      "	volatile int y = x;\n"
-	      "	return y + fix_alpha(y);\n"
-	      "}\n"
-	      "__attribute__((noinline)) int fix_gamma(int x)\n"
-	      "{\n"
-	      "	int s = 0;\n"
-	      "	for (int i = 0; i < x; i++)\n"
-	      "		s += fix_static_beta(i);\n"
-	      "	return s;\n"
-	      "}\n"
-	      "int main(int argc, char **argv)\n"
-	      "{\n"
-	      "	where(\"fix_alpha\", (void *)fix_alpha);\n"
-	      "	where(\"fix_static_beta\", (void *)fix_static_beta);\n"
-	      "	where(\"fix_gamma\", (void *)fix_gamma);\n"
-	      "	return fix_gamma(argc) == 123456789;\n"
-	      "}\n";
+static const char fix_c[] = WHERE_SRC
+    "__attribute__((noinline)) int fix_alpha(int x)\n"
+    "{\n"
+    "	return x * 3 + 1;\n"
+    "}\n"
+    "__attribute__((noinline)) static int fix_static_beta(int x)\n"
+    "{\n"
+    "	volatile int y = x;\n"
+    "	return y + fix_alpha(y);\n"
+    "}\n"
+    "__attribute__((noinline)) int fix_gamma(int x)\n"
+    "{\n"
+    "	int s = 0;\n"
+    "	for (int i = 0; i < x; i++)\n"
+    "		s += fix_static_beta(i);\n"
+    "	return s;\n"
+    "}\n"
+    "/* Assembler entry points: an untyped label of no size, and one inside a\n"
+    " * sized function. */\n"
+    "__asm__(\".text\\n.globl fix_label\\nfix_label:\\n\\tnop\\n\\tnop\\n\\tret\\n\"\n"
+    "	\".globl fix_sized\\n.type fix_sized, @function\\nfix_sized:\\n\\tnop\\n\"\n"
+    "	\".globl fix_inner\\nfix_inner:\\n\\tnop\\n\\tret\\n.size fix_sized, .-fix_sized\\n\");\n"
+    "int main(int argc, char **argv)\n"
+    "{\n"
+    "	where(\"fix_alpha\", (void *)fix_alpha);\n"
+    "	where(\"fix_static_beta\", (void *)fix_static_beta);\n"
+    "	where(\"fix_gamma\", (void *)fix_gamma);\n"
+    "	return fix_gamma(argc) == 123456789;\n"
+    "}\n";
 
 static const char fixlib_c[] = "__attribute__((noinline)) int fixlib_one(int x)\n"
 			       "{\n"
@@ -228,8 +233,12 @@ static bool nm_sym(const char *file, const char *name, const char *sub, uint64_t
 		char n[1024], t;
 		unsigned long a, s;
 
-		if (sscanf(line, "%lx %lx %c %1023s", &a, &s, &t, n) != 4)
-			continue;
+		/* nm -S prints no size for a symbol of none */
+		if (sscanf(line, "%lx %lx %c %1023s", &a, &s, &t, n) != 4) {
+			s = 0;
+			if (sscanf(line, "%lx %c %1023s", &a, &t, n) != 3)
+				continue;
+		}
 		if (t != 'T' && t != 't' && t != 'W' && t != 'w')
 			continue;
 		if (name ? strcmp(n, name) != 0 : !strstr(n, sub))
@@ -423,6 +432,19 @@ static void test_exe(const char *bin, bool pie)
 	check_func(e, bin, "fix_static_beta", "fix.c");
 	check_func(e, bin, "fix_gamma", "fix.c");
 	check_func(e, bin, "main", "fix.c");
+	/* An untyped label in code names the code after it, up to the next
+	 * symbol; one inside a sized function does not take its name. */
+	a = nm_addr(bin, "fix_label", NULL);
+	CHECKF(a != 0, "nm has fix_label in %s", bin);
+	if (a) {
+		check_sym(e, a, "fix_label", a, NULL);
+		check_sym(e, a + 2, "fix_label", a, NULL);
+	}
+	a = nm_addr(bin, "fix_inner", NULL);
+	CHECKF(a != 0, "nm has fix_inner in %s", bin);
+	if (a)
+		check_sym(e, a, "fix_sized", nm_addr(bin, "fix_sized", NULL), NULL);
+	a = nm_addr(bin, "fix_alpha", NULL);
 	CHECK(readelf_build_id(bin, id, sizeof(id)));
 	CHECKF(!strcmp(sym_elf__build_id(e), id), "%s: build id %s, readelf says %s", bin,
 	       sym_elf__build_id(e), id);

@@ -255,7 +255,8 @@ struct rings {
 static int session(int fd, pid_t child, struct rings *rg)
 {
 	struct hrprof_config c = {.source = HRPROF_SOURCE_CPU_CLOCK,
-				  .flags = HRPROF_CFG_FREQ | HRPROF_CFG_KERNEL | HRPROF_CFG_USER,
+				  .flags = HRPROF_CFG_FREQ | HRPROF_CFG_KERNEL | HRPROF_CFG_USER |
+					   HRPROF_CFG_CFI,
 				  .sample_rate = 5000,
 				  .max_kernel_frames = 64,
 				  .max_user_frames = 256,
@@ -438,6 +439,120 @@ out:
 	free(rg.prod);
 }
 
+/*
+ * The rings' records of pid since the last drain, consumed: how many have
+ * user frames, how many of those are flagged flag.
+ */
+static void scan(struct rings *rg, pid_t pid, uint32_t flag, uint64_t *user, uint64_t *flagged)
+{
+	for (uint32_t cpu = 0; cpu < info.nr_cpus; cpu++) {
+		const struct hrprof_ring_producer *pr = rg->prod[cpu];
+		const char *data = (const char *)pr + page;
+		uint64_t head = __atomic_load_n(&pr->producer_pos, __ATOMIC_ACQUIRE);
+		uint64_t pos = rg->cons[cpu]->consumer_pos;
+
+		while (pos < head) {
+			const struct hrprof_record *r =
+			    (const void *)(data + (pos & (pr->data_size - 1)));
+
+			if (r->size < sizeof(*r))
+				break;
+			if (r->tgid == (uint32_t)pid && r->nr_user) {
+				(*user)++;
+				*flagged += !!(r->flags & flag);
+			}
+			pos += r->size;
+		}
+		__atomic_store_n(&rg->cons[cpu]->consumer_pos, head, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * A walk that meets an address in none of the process's mappings flags its
+ * record HRPROF_F_USER_UNMAPPED and counts once (cfi_unmapped): with one
+ * mapping away from the child's code, every record of the child is such a
+ * walk; with its mappings cleared, none is (walks by frame pointers,
+ * cfi_no_maps).
+ */
+static void unmapped_round(void)
+{
+	struct hrprof_cfi_row row = {.pc = 0, .kind = HRPROF_CFI_NONE};
+	struct hrprof_umap m = {.start = 0x10000, .end = 0x20000, .bias = 0x10000};
+	struct rings rg = {0};
+	struct hrprof_stats a, b, c;
+	uint64_t user = 0, flagged = 0;
+	uint32_t id = 0;
+	pid_t child;
+	int fd, status;
+
+	child = fork();
+	if (child == 0)
+		busy_loop();
+	fd = open(HRPROF_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || session(fd, child, &rg)) {
+		fail("unmapped: no session");
+		goto out;
+	}
+	if (!expect(add_table(fd, &row, 1, &id), 0, "ADD_TABLE of one row"))
+		goto out;
+	m.table = id;
+	a = stats(fd);
+	if (!expect(set_maps(fd, (uint32_t)child, &m, 1), 0, "SET_MAPS away from the code"))
+		goto out;
+	scan(&rg, child, HRPROF_F_USER_UNMAPPED, &user, &flagged);
+	usleep(300000);
+	user = flagged = 0;
+	scan(&rg, child, HRPROF_F_USER_UNMAPPED, &user, &flagged);
+	b = stats(fd);
+	printf("unmapped: %llu records of the child with user frames, %llu flagged; "
+	       "cfi_unmapped %llu\n",
+	       (unsigned long long)user, (unsigned long long)flagged,
+	       (unsigned long long)(b.cfi_unmapped - a.cfi_unmapped));
+	checks++;
+	if (!user || flagged != user || b.cfi_unmapped - a.cfi_unmapped < user)
+		fail("unmapped: %llu of %llu records flagged, %llu counted",
+		     (unsigned long long)flagged, (unsigned long long)user,
+		     (unsigned long long)(b.cfi_unmapped - a.cfi_unmapped));
+	expect(set_maps(fd, (uint32_t)child, NULL, 0), 0, "SET_MAPS clearing");
+	user = flagged = 0;
+	scan(&rg, child, HRPROF_F_USER_UNMAPPED, &user, &flagged);
+	b = stats(fd);
+	usleep(300000);
+	user = flagged = 0;
+	scan(&rg, child, HRPROF_F_USER_UNMAPPED, &user, &flagged);
+	c = stats(fd);
+	printf("no mappings: %llu records, %llu flagged; cfi_no_maps %llu, cfi_unmapped %llu\n",
+	       (unsigned long long)user, (unsigned long long)flagged,
+	       (unsigned long long)(c.cfi_no_maps - b.cfi_no_maps),
+	       (unsigned long long)(c.cfi_unmapped - b.cfi_unmapped));
+	checks++;
+	if (!user || flagged || c.cfi_unmapped != b.cfi_unmapped ||
+	    c.cfi_no_maps - b.cfi_no_maps < user)
+		fail("no mappings: %llu of %llu records flagged, cfi_unmapped +%llu, cfi_no_maps "
+		     "+%llu",
+		     (unsigned long long)flagged, (unsigned long long)user,
+		     (unsigned long long)(c.cfi_unmapped - b.cfi_unmapped),
+		     (unsigned long long)(c.cfi_no_maps - b.cfi_no_maps));
+out:
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	}
+	if (fd >= 0) {
+		if (id)
+			del_table(fd, id);
+		close(fd);
+	}
+	for (uint32_t cpu = 0; rg.cons && cpu < info.nr_cpus; cpu++) {
+		if (rg.cons[cpu])
+			munmap(rg.cons[cpu], page);
+		if (rg.prod[cpu])
+			munmap((void *)rg.prod[cpu], (1 + 2 * 16) * page);
+	}
+	free(rg.cons);
+	free(rg.prod);
+}
+
 /* Slab plus vmalloc use, KiB, from /proc/meminfo. */
 static long kernel_mem_kib(void)
 {
@@ -479,6 +594,7 @@ int main(int argc, char **argv)
 	close(fd);
 	for (int r = 0; r < rounds; r++)
 		fuzz_round(r, 4000);
+	unmapped_round();
 	sleep(1);
 	after = kernel_mem_kib();
 	printf("kernel memory (slab + vmalloc): %ld KiB before, %ld KiB after\n", before, after);

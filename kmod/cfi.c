@@ -273,14 +273,23 @@ const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid)
 
 /*
  * The row of pm's tables for address addr; NULL when none covers it.
- * *mapped says whether one of pm's mappings holds addr at all.
+ * *mapped says whether one of pm's mappings holds addr at all. h holds the
+ * last row found and the addresses it covers (a walk's frames often are in
+ * one function: recursion, calls from one loop): a hit skips both searches.
  */
-
-const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped)
+const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped,
+					    struct hrprof_cfi_hint *h)
 {
+	const struct hrprof_cfi_row *row;
+	const struct hrprof_ktable *t;
 	const struct hrprof_kmap *m;
 	u32 lo = 0, hi = pm->nr;
+	u64 end;
 
+	if (h->row && addr >= h->lo && addr < h->hi) {
+		*mapped = true;
+		return h->row;
+	}
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
 
@@ -298,5 +307,14 @@ const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 a
 	*mapped = true;
 	if (addr < m->bias)
 		return NULL;
-	return hrprof_cfi_lookup(m->table->rows, m->table->nrows, addr - m->bias);
+	t = m->table;
+	row = hrprof_cfi_lookup(t->rows, t->nrows, addr - m->bias);
+	if (row) {
+		/* row covers up to the next row's pc, within the mapping */
+		end = row + 1 < t->rows + t->nrows ? m->bias + row[1].pc : m->end;
+		h->row = row;
+		h->lo = max(m->start, m->bias + row->pc);
+		h->hi = min(m->end, end);
+	}
+	return row;
 }

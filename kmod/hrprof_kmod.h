@@ -154,7 +154,13 @@ long hrprof_cfi_del_table(struct hrprof_cfi *c, void __user *arg);
 long hrprof_cfi_set_maps(struct hrprof_cfi *c, u32 tgid, const struct hrprof_maps *a);
 void hrprof_cfi_exit(struct hrprof_cfi *c, u32 tgid);
 const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid);
-const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped);
+/* The last row a walk found and the addresses [lo, hi) it covers. */
+struct hrprof_cfi_hint {
+	const struct hrprof_cfi_row *row;
+	u64 lo, hi;
+};
+const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped,
+					    struct hrprof_cfi_hint *h);
 
 /* targets.c */
 int hrprof_targets_init(struct hrprof_targets *t);

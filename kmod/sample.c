@@ -140,6 +140,7 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, struct pt_regs *uregs, u
 {
 	struct hrprof_uregs r = {uregs->ip, uregs->sp, uregs->bp};
 	struct uwin w = {.buf = win};
+	struct hrprof_cfi_hint hint = {0};
 	bool exact = true; /* ip is where the frame is, not a return address */
 	u16 n = 0;
 
@@ -152,7 +153,7 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, struct pt_regs *uregs, u
 	while (n < max) {
 		bool mapped;
 		const struct hrprof_cfi_row *row =
-		    hrprof_cfi_row(pm, exact ? r.ip : r.ip - 1, &mapped);
+		    hrprof_cfi_row(pm, exact ? r.ip : r.ip - 1, &mapped, &hint);
 		int rc;
 
 		if (!mapped && !(*flags & HRPROF_F_USER_UNMAPPED)) {

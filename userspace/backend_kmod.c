@@ -301,12 +301,14 @@ static void kmod_backend_free(struct backend *b)
 	if (kb->kmod.fd >= 0 && kb->cfi && !kmod_stats(&kb->kmod, &st))
 		log_info("kmod unwind: %llu user frames by CFI, %llu by frame pointers; %llu walks "
 			 "complete, %llu ended by a bad frame, %llu by an unreadable one, %llu of "
-			 "processes not yet described; %llu tables (%llu KiB) in the module, %llu "
-			 "loaded, %llu refused, %llu mapping updates",
+			 "processes not yet described, %llu met an address outside the given "
+			 "mappings; %llu tables (%llu KiB) in the module, %llu loaded, %llu "
+			 "refused, %llu mapping updates",
 			 (unsigned long long)st.frames_cfi, (unsigned long long)st.frames_fp,
 			 (unsigned long long)st.cfi_complete, (unsigned long long)st.cfi_bad,
 			 (unsigned long long)st.user_faults, (unsigned long long)st.cfi_no_maps,
-			 (unsigned long long)st.tables, (unsigned long long)st.table_bytes / 1024,
+			 (unsigned long long)st.cfi_unmapped, (unsigned long long)st.tables,
+			 (unsigned long long)st.table_bytes / 1024,
 			 (unsigned long long)kb->tables_loaded,
 			 (unsigned long long)kb->table_errors, (unsigned long long)kb->maps_given);
 	if (kb->kmod.fd >= 0 && !kmod_stats(&kb->kmod, &st))

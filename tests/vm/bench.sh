@@ -76,7 +76,7 @@ TARGET=${BENCH_TARGET_S:-1.0}
 DEADLINE=${BENCH_DEADLINE_S:-600}
 STEPS=" ${BENCH_STEPS:-cost percpu slowdown cfi} "
 CFI_RATE=${BENCH_CFI_RATE:-1000}
-CFI_CONFIGS="kmodcfi kmodfp perfbe perfdw8 perfdw32"
+CFI_CONFIGS="kmodcfi kmodfp kmodfpb perfbe perfdw8 perfdw32"
 COST_RUNS=${BENCH_COST_RUNS:-3}
 PERCPU_RATE=${BENCH_PERCPU_RATE:-20000}
 PERCPU_S=${BENCH_PERCPU_S:-2}
@@ -367,6 +367,12 @@ cfi_one() {
 	kmodfp)
 		fn=hrprof_clock_timer
 		e=$(elapsed_of "$HRPROF" --backend kmod --unwind fp -F "$CFI_RATE" -o "$T/prof" -- "${wl[@]}") ;;
+	kmodfpb)
+		# The same program built with frame pointers: the walk the CFI one
+		# replaces, over the same stacks (on nofp/bench a frame-pointer
+		# walk stops at the first frame).
+		fn=hrprof_clock_timer
+		e=$(elapsed_of "$HRPROF" --backend kmod --unwind fp -F "$CFI_RATE" -o "$T/prof" -- "$W" "$SCALE") ;;
 	perfbe) e=$(elapsed_of "$HRPROF" --backend perf -F "$CFI_RATE" -o "$T/prof" -- "${wl[@]}") ;;
 	perfdw8) e=$(elapsed_of perf record --call-graph dwarf,8192 -e cpu-clock -F "$CFI_RATE" -o "$T/perf.data" -- "${wl[@]}") ;;
 	perfdw32) e=$(elapsed_of perf record --call-graph dwarf,32768 -e cpu-clock -F "$CFI_RATE" -o "$T/perf.data" -- "${wl[@]}") ;;
@@ -468,13 +474,16 @@ fi
 		echo "Code without frame pointers (nofp/bench) at $CFI_RATE Hz: time in the sampling interrupt per sample"
 		echo "(as above; the median of $COST_RUNS traced runs' means), with the module walking CFI tables:"
 		echo
-		echo "| module, CFI tables | module, frame pointers | perf backend (32 KiB copies) | perf record dwarf,8192 | perf record dwarf,32768 | module CFI / perf dwarf 8 KiB | module CFI / module FP |"
-		echo "|---:|---:|---:|---:|---:|---:|---:|"
-		mc=$(median "$OUT/raw/cfi-kmodcfi" 1) mf=$(median "$OUT/raw/cfi-kmodfp" 1)
+		echo "| module, CFI tables | module, frame pointers | module, frame pointers, FP build | perf backend (32 KiB copies) | perf record dwarf,8192 | perf record dwarf,32768 | module CFI / perf dwarf 8 KiB | module CFI / module FP | module CFI / module FP, FP build |"
+		echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+		mc=$(median "$OUT/raw/cfi-kmodcfi" 1) mf=$(median "$OUT/raw/cfi-kmodfp" 1) mb=$(median "$OUT/raw/cfi-kmodfpb" 1)
 		pb=$(median "$OUT/raw/cfi-perfbe" 1) d8=$(median "$OUT/raw/cfi-perfdw8" 1) d32=$(median "$OUT/raw/cfi-perfdw32" 1)
-		printf '| %s us | %s us | %s us | %s us | %s us | %s | %s |\n' "$mc" "$mf" "$pb" "$d8" "$d32" \
-			"$(awk -v a="$mc" -v b="$d8" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }')" \
-			"$(awk -v a="$mc" -v b="$mf" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }')"
+		ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }'; }
+		printf '| %s us | %s us | %s us | %s us | %s us | %s us | %s | %s | %s |\n' "$mc" "$mf" "$mb" "$pb" "$d8" "$d32" \
+			"$(ratio "$mc" "$d8")" "$(ratio "$mc" "$mf")" "$(ratio "$mc" "$mb")"
+		echo
+		echo "Module, frame pointers: nofp/bench walked by frame pointers (the walk stops at the first frame);"
+		echo "FP build: the same program built with frame pointers (bench), whose stacks the walk climbs whole."
 		echo
 		echo "The module's walks (the last run's exit summary): $(sed 's/^kmod unwind: //' "$OUT/raw/cfi-kmodcfi-unwind" 2>/dev/null)"
 	fi

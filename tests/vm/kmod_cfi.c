@@ -292,6 +292,19 @@ static int session(int fd, pid_t child, struct rings *rg)
 	return expect(ioc(fd, HRPROF_IOC_START, NULL), 0, "START") ? 0 : -1;
 }
 
+/* The rings stay mapped after close; unmapping frees the session. */
+static void rings_unmap(struct rings *rg)
+{
+	for (uint32_t cpu = 0; rg->cons && cpu < info.nr_cpus; cpu++) {
+		if (rg->cons[cpu])
+			munmap(rg->cons[cpu], page);
+		if (rg->prod[cpu])
+			munmap((void *)rg->prod[cpu], (1 + 2 * 16) * page);
+	}
+	free(rg->cons);
+	free(rg->prod);
+}
+
 static void drain(struct rings *rg)
 {
 	for (uint32_t cpu = 0; cpu < info.nr_cpus; cpu++)
@@ -428,15 +441,7 @@ out:
 	}
 	if (fd >= 0)
 		close(fd);
-	/* The rings stay mapped after close; unmapping frees the session. */
-	for (uint32_t cpu = 0; rg.cons && cpu < info.nr_cpus; cpu++) {
-		if (rg.cons[cpu])
-			munmap(rg.cons[cpu], page);
-		if (rg.prod[cpu])
-			munmap((void *)rg.prod[cpu], (1 + 2 * 16) * page);
-	}
-	free(rg.cons);
-	free(rg.prod);
+	rings_unmap(&rg);
 }
 
 /*
@@ -544,14 +549,7 @@ out:
 			del_table(fd, id);
 		close(fd);
 	}
-	for (uint32_t cpu = 0; rg.cons && cpu < info.nr_cpus; cpu++) {
-		if (rg.cons[cpu])
-			munmap(rg.cons[cpu], page);
-		if (rg.prod[cpu])
-			munmap((void *)rg.prod[cpu], (1 + 2 * 16) * page);
-	}
-	free(rg.cons);
-	free(rg.prod);
+	rings_unmap(&rg);
 }
 
 /* Slab plus vmalloc use, KiB, from /proc/meminfo. */

@@ -81,6 +81,71 @@ static inline const struct hrprof_cfi_row *hrprof_cfi_lookup(const struct hrprof
 	return lo ? &rows[lo - 1] : 0;
 }
 
+/*
+ * A block index over a table's rows, as the kernel's ORC lookup table has:
+ * the table's pc range, from its first row's pc, cut into blocks of
+ * 1 << shift bytes, and first[b] the number of rows whose pc is below
+ * block b's start (first[nblocks] is nrows). A pc's row is then searched
+ * among its block's rows only: a few rows in one or two pages, not a
+ * binary search whose first steps touch a page each across the whole
+ * table. The shift is the smallest from HRPROF_CFI_BLOCK_SHIFT_MIN that
+ * keeps nblocks within nrows / 4 + 1, so the index (4 bytes a block) costs
+ * about a twelfth of the rows' memory (12 bytes a row) at most.
+ */
+#define HRPROF_CFI_BLOCK_SHIFT_MIN 8
+
+/* The shift for rows[0 .. nrows) (nrows > 0, sorted); *nblocks its block count. */
+static inline __u32 hrprof_cfi_index_shift(const struct hrprof_cfi_row *rows, __u32 nrows,
+					   __u32 *nblocks)
+{
+	__u64 span = (__u64)rows[nrows - 1].pc - rows[0].pc;
+	__u32 shift = HRPROF_CFI_BLOCK_SHIFT_MIN;
+
+	while ((span >> shift) + 1 > nrows / 4 + 1)
+		shift++;
+	*nblocks = (__u32)(span >> shift) + 1;
+	return shift;
+}
+
+/* Fills first[0 .. nblocks] for rows (sorted) and the shift above. */
+static inline void hrprof_cfi_index_build(const struct hrprof_cfi_row *rows, __u32 nrows,
+					  __u32 shift, __u32 *first, __u32 nblocks)
+{
+	__u32 i = 0;
+
+	for (__u32 b = 0; b <= nblocks; b++) {
+		while (i < nrows && ((rows[i].pc - rows[0].pc) >> shift) < b)
+			i++;
+		first[b] = i;
+	}
+}
+
+/* hrprof_cfi_lookup through the index. */
+static inline const struct hrprof_cfi_row *
+hrprof_cfi_lookup_indexed(const struct hrprof_cfi_row *rows, __u32 nrows, const __u32 *first,
+			  __u32 nblocks, __u32 shift, __u64 pc)
+{
+	__u64 b;
+	__u32 lo, hi;
+
+	if (pc > 0xffffffffULL || pc < rows[0].pc)
+		return 0;
+	b = (pc - rows[0].pc) >> shift;
+	if (b >= nblocks)
+		return &rows[nrows - 1];
+	lo = first[b];
+	hi = first[b + 1];
+	while (lo < hi) {
+		__u32 mid = lo + (hi - lo) / 2;
+
+		if (rows[mid].pc <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &rows[lo - 1] : 0;
+}
+
 /* The largest CFA offset a row may hold (a 16 MiB frame); the compiler
  * leaves larger ones to frame pointers (HRPROF_CFI_EXPR). */
 #define HRPROF_CFA_OFF_MAX (1 << 24)
@@ -143,14 +208,17 @@ static inline int hrprof_unwind_step(const struct hrprof_cfi_row *row, struct hr
 			cfa = (row->kind == HRPROF_CFI_SP ? r->sp : r->bp) + (__s64)row->cfa_off;
 		if (cfa <= r->sp)
 			return HRPROF_UW_BAD;
-		if (!rd(ctx, cfa - 8, &ra))
-			return HRPROF_UW_BAD_READ;
 		/*
 		 * A save slot below SP was popped already (compilers do not
-		 * mark the restore in epilogues): the register holds it.
+		 * mark the restore in epilogues): the register holds it. The
+		 * slot is read before the return address above it: a reader
+		 * that copies the stack a window at a time upwards from the
+		 * first address it is asked for then needs one copy, not two.
 		 */
 		if (row->bp == HRPROF_BP_SAVED && cfa + (__s64)row->bp_off >= r->sp &&
 		    !rd(ctx, cfa + (__s64)row->bp_off, &bp))
+			return HRPROF_UW_BAD_READ;
+		if (!rd(ctx, cfa - 8, &ra))
 			return HRPROF_UW_BAD_READ;
 		if (row->bp == HRPROF_BP_UNDEF)
 			bp = 0;

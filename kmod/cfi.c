@@ -36,6 +36,9 @@ struct hrprof_ktable {
 	struct hrprof_cfi *cfi;
 	size_t bytes;
 	u32 nrows;
+	/* the block index (include/hrprof_unwind.h): first[0 .. nblocks] */
+	u32 shift, nblocks;
+	u32 *first;
 	struct hrprof_cfi_row rows[];
 };
 
@@ -83,6 +86,7 @@ static void table_release(struct kref *ref)
 
 	atomic64_sub(t->bytes, &t->cfi->bytes);
 	atomic_dec(&t->cfi->ntables);
+	kvfree(t->first);
 	kvfree(t);
 }
 
@@ -125,7 +129,7 @@ long hrprof_cfi_add_table(struct hrprof_cfi *c, void __user *arg)
 {
 	struct hrprof_table a;
 	struct hrprof_ktable *t;
-	size_t bytes;
+	size_t bytes, ibytes = 0;
 	u32 id;
 	int err;
 
@@ -147,13 +151,25 @@ long hrprof_cfi_add_table(struct hrprof_cfi *c, void __user *arg)
 	err = -EINVAL;
 	if (!hrprof_cfi_rows_ok(t->rows, a.nrows))
 		goto err_free;
+	t->shift = hrprof_cfi_index_shift(t->rows, a.nrows, &t->nblocks);
+	ibytes = array_size(t->nblocks + 1, sizeof(*t->first));
+	err = -ENOSPC;
+	if (!mem_take(c, ibytes)) {
+		ibytes = 0;
+		goto err_free;
+	}
+	err = -ENOMEM;
+	t->first = kvmalloc(ibytes, GFP_KERNEL_ACCOUNT);
+	if (!t->first)
+		goto err_free;
+	hrprof_cfi_index_build(t->rows, a.nrows, t->shift, t->first, t->nblocks);
 	kref_init(&t->ref);
 	t->cfi = c;
-	t->bytes = bytes;
+	t->bytes = bytes + ibytes;
 	t->nrows = a.nrows;
 	err = xa_alloc(&c->tables, &id, t, xa_limit_31b, GFP_KERNEL);
 	if (err)
-		goto err_free;
+		goto err_free_index;
 	atomic_inc(&c->ntables);
 	a.id = id;
 	if (copy_to_user(arg, &a, sizeof(a))) {
@@ -162,10 +178,12 @@ long hrprof_cfi_add_table(struct hrprof_cfi *c, void __user *arg)
 		return -EFAULT;
 	}
 	return 0;
+err_free_index:
+	kvfree(t->first);
 err_free:
 	kvfree(t);
 err_mem:
-	atomic64_sub(bytes, &c->bytes);
+	atomic64_sub(bytes + ibytes, &c->bytes);
 	return err;
 }
 
@@ -273,9 +291,10 @@ const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid)
 
 /*
  * The row of pm's tables for address addr; NULL when none covers it.
- * *mapped says whether one of pm's mappings holds addr at all. h holds the
- * last row found and the addresses it covers (a walk's frames often are in
- * one function: recursion, calls from one loop): a hit skips both searches.
+ * *mapped says whether one of pm's mappings holds addr at all. The row
+ * found and the addresses it covers go to h (see hrprof_cfi_row_hinted).
+ * The mapping by binary search (a process has tens), the row through the
+ * table's block index.
  */
 const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped,
 					    struct hrprof_cfi_hint *h)
@@ -286,10 +305,6 @@ const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 a
 	u32 lo = 0, hi = pm->nr;
 	u64 end;
 
-	if (h->row && addr >= h->lo && addr < h->hi) {
-		*mapped = true;
-		return h->row;
-	}
 	while (lo < hi) {
 		u32 mid = lo + (hi - lo) / 2;
 
@@ -308,7 +323,8 @@ const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 a
 	if (addr < m->bias)
 		return NULL;
 	t = m->table;
-	row = hrprof_cfi_lookup(t->rows, t->nrows, addr - m->bias);
+	row = hrprof_cfi_lookup_indexed(t->rows, t->nrows, t->first, t->nblocks, t->shift,
+					addr - m->bias);
 	if (row) {
 		/* row covers up to the next row's pc, within the mapping */
 		end = row + 1 < t->rows + t->nrows ? m->bias + row[1].pc : m->end;

@@ -162,6 +162,22 @@ struct hrprof_cfi_hint {
 const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped,
 					    struct hrprof_cfi_hint *h);
 
+/*
+ * hrprof_cfi_row, first through the last row a walk found: its frames are
+ * often in one function (recursion, calls from one loop), and a hit costs
+ * two compares, no call.
+ */
+static __always_inline const struct hrprof_cfi_row *
+hrprof_cfi_row_hinted(const struct hrprof_pmaps *pm, u64 addr, bool *mapped,
+		      struct hrprof_cfi_hint *h)
+{
+	if (h->row && addr >= h->lo && addr < h->hi) {
+		*mapped = true;
+		return h->row;
+	}
+	return hrprof_cfi_row(pm, addr, mapped, h);
+}
+
 /* targets.c */
 int hrprof_targets_init(struct hrprof_targets *t);
 void hrprof_targets_free(struct hrprof_targets *t);

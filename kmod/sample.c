@@ -107,7 +107,7 @@ struct uwin {
 	unsigned long lo, hi; /* buf holds [lo, hi) */
 };
 
-static bool uwin_read(void *ctx, __u64 addr, __u64 *val)
+static __always_inline bool uwin_read(void *ctx, __u64 addr, __u64 *val)
 {
 	struct uwin *w = ctx;
 
@@ -142,6 +142,8 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, struct pt_regs *uregs, u
 	struct uwin w = {.buf = win};
 	struct hrprof_cfi_hint hint = {0};
 	bool exact = true; /* ip is where the frame is, not a return address */
+	u32 steps = 0, by_fp = 0;
+	int rc = HRPROF_UW_OK;
 	u16 n = 0;
 
 	if (!max)
@@ -153,35 +155,32 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, struct pt_regs *uregs, u
 	while (n < max) {
 		bool mapped;
 		const struct hrprof_cfi_row *row =
-		    hrprof_cfi_row(pm, exact ? r.ip : r.ip - 1, &mapped, &hint);
-		int rc;
+		    hrprof_cfi_row_hinted(pm, exact ? r.ip : r.ip - 1, &mapped, &hint);
 
 		if (!mapped && !(*flags & HRPROF_F_USER_UNMAPPED)) {
 			*flags |= HRPROF_F_USER_UNMAPPED;
 			st->cfi_unmapped++;
 		}
-
-		if (row && row->kind != HRPROF_CFI_NONE && row->kind != HRPROF_CFI_EXPR)
-			st->frames_cfi++;
-		else
-			st->frames_fp++;
+		steps++;
+		if (!row || row->kind == HRPROF_CFI_NONE || row->kind == HRPROF_CFI_EXPR)
+			by_fp++;
 		rc = hrprof_unwind_step(row, &r, uwin_read, &w);
-		if (rc == HRPROF_UW_END) {
-			st->cfi_complete++;
-			return n;
-		}
-		if (rc == HRPROF_UW_BAD_READ) {
-			st->user_faults++;
-			return n;
-		}
-		if (rc != HRPROF_UW_OK) {
-			st->cfi_bad++;
-			return n;
-		}
+		if (rc != HRPROF_UW_OK)
+			break;
 		exact = row && row->kind == HRPROF_CFI_SIGNAL;
 		ips[n++] = r.ip;
 	}
-	*flags |= HRPROF_F_USER_TRUNCATED;
+	/* Counted once a walk, not a frame: the loop stays in registers. */
+	st->frames_cfi += steps - by_fp;
+	st->frames_fp += by_fp;
+	if (rc == HRPROF_UW_END)
+		st->cfi_complete++;
+	else if (rc == HRPROF_UW_BAD_READ)
+		st->user_faults++;
+	else if (rc != HRPROF_UW_OK)
+		st->cfi_bad++;
+	else
+		*flags |= HRPROF_F_USER_TRUNCATED;
 	return n;
 }
 

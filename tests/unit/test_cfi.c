@@ -124,6 +124,75 @@ static void on_usr1(int sig)
 	(void)sig;
 }
 
+/*
+ * The module's block index finds, for every pc, the row the plain binary
+ * search finds: each row's pc and the bytes around it, pcs below and
+ * past the table, and random ones; its size stays within its bound.
+ */
+static void check_index(const struct hrprof_cfi_row *rows, uint32_t nrows, const char *what)
+{
+	uint32_t nblocks, shift = hrprof_cfi_index_shift(rows, nrows, &nblocks), *first;
+	uint64_t span = (uint64_t)rows[nrows - 1].pc - rows[0].pc, bad = 0, tried = 0;
+	uint64_t x = 88172645463325252ULL;
+
+	CHECKF(nblocks <= nrows / 4 + 1 && shift >= HRPROF_CFI_BLOCK_SHIFT_MIN &&
+		   (span >> shift) + 1 == nblocks,
+	       "%s: %u rows over %#llx bytes: shift %u, %u blocks", what, nrows,
+	       (unsigned long long)span, shift, nblocks);
+	first = calloc(nblocks + 1, sizeof(*first));
+	CHECK(first != NULL);
+	if (!first)
+		return;
+	hrprof_cfi_index_build(rows, nrows, shift, first, nblocks);
+	CHECK(first[0] == 0 && first[nblocks] == nrows);
+	for (uint64_t i = 0; i < 3ULL * nrows + 20000; i++) {
+		uint64_t pc;
+
+		if (i < 3ULL * nrows)
+			pc = (uint64_t)rows[i / 3].pc + i % 3 - 1; /* pc - 1, pc, pc + 1 */
+		else if (i % 4 == 0)
+			pc = (uint64_t)rows[0].pc - (i & 0xff) - 1; /* below */
+		else if (i % 4 == 1)
+			pc = (uint64_t)rows[nrows - 1].pc + (i & 0xffff); /* past */
+		else {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			pc = rows[0].pc + x % (span + 1);
+		}
+		if (pc > 0xffffffffULL)
+			continue;
+		tried++;
+		if (hrprof_cfi_lookup_indexed(rows, nrows, first, nblocks, shift, pc) !=
+			hrprof_cfi_lookup(rows, nrows, pc) &&
+		    bad++ < 5)
+			CHECKF(0, "%s: pc %#llx: indexed row differs", what,
+			       (unsigned long long)pc);
+	}
+	CHECKF(!bad && tried > 5000, "%s: %llu of %llu lookups differ", what,
+	       (unsigned long long)bad, (unsigned long long)tried);
+	free(first);
+}
+
+/* Small and sparse tables: one row, rows far apart, rows one byte apart. */
+static void test_index(void)
+{
+	struct hrprof_cfi_row one[] = {{.pc = 0x400, .kind = HRPROF_CFI_SP, .cfa_off = 8}};
+	struct hrprof_cfi_row sparse[] = {
+	    {.pc = 0x10, .kind = HRPROF_CFI_SP, .cfa_off = 8},
+	    {.pc = 0x11, .kind = HRPROF_CFI_SP, .cfa_off = 16},
+	    {.pc = 0x70000000, .kind = HRPROF_CFI_NONE},
+	    {.pc = 0xfffffff0, .kind = HRPROF_CFI_SP, .cfa_off = 8},
+	    {.pc = 0xffffffff, .kind = HRPROF_CFI_END},
+	};
+	struct hrprof_cfi_row dense[4096];
+
+	for (uint32_t i = 0; i < 4096; i++)
+		dense[i] = (struct hrprof_cfi_row){
+		    .pc = 0x1000 + i + (i / 64) * 5000, .kind = HRPROF_CFI_SP, .cfa_off = 8};
+	check_index(one, 1, "one row");
+	check_index(sparse, 5, "sparse rows");
+	check_index(dense, 4096, "dense rows");
+}
+
 static void test_libc(void)
 {
 	struct sigaction sa = {.sa_handler = on_usr1}, old;
@@ -153,6 +222,7 @@ static void test_libc(void)
 	CHECKF(end, "no END row in %s (clone3, start_thread's callers)", b.path);
 	CHECKF(t.counts.signal >= 1 && t.counts.expr >= 1, "%s: %u signal rows, %u CFA expressions",
 	       b.path, t.counts.signal, t.counts.expr);
+	check_index(t.rows, t.nrows, b.path);
 	cfi_table__free(&t);
 }
 
@@ -622,6 +692,7 @@ int main(void)
 {
 	elf_version(EV_CURRENT);
 	test_self();
+	test_index();
 	test_libc();
 	test_entry();
 	test_malformed();

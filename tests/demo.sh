@@ -7,8 +7,8 @@ workloads=$2
 out=profiles/demo
 mkdir -p "$out"
 rm -f "$out"/*.pb.gz
-echo "==> hrprof -F 999 -o $out -- $workloads/demo 4"
-"$hrprof" -F 999 -o "$out" -- "$workloads/demo" 4
+echo "==> hrprof -F 999 --output $out -- $workloads/demo 4"
+"$hrprof" -F 999 --output "$out" -- "$workloads/demo" 4
 file=$(ls -1 "$out"/*.pb.gz | tail -n 1)
 echo
 echo "==> hrprof report $file"

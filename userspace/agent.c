@@ -378,7 +378,10 @@ struct exporter *agent_exporter__new(const struct options *opts, int pid)
 	a->e.export = agent_export;
 	a->e.free = agent_free;
 	a->opts = opts;
-	uuid_v4(a->runtime_id);
+	if (opts->runtime_id)
+		snprintf(a->runtime_id, sizeof(a->runtime_id), "%s", opts->runtime_id);
+	else
+		uuid_v4(a->runtime_id);
 	container_id_of(pid, a->container_id);
 	a->target = (struct http_target){
 	    .url = opts->upload_url,

@@ -263,6 +263,11 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 	    .disabled = opts->mode == TARGET_WRAP,
 	    .enable_on_exec = opts->mode == TARGET_WRAP,
 	};
+	if (opts->period) {
+		/* -e "hCPU period=N": every N cycles, not a rate */
+		pe->attr.freq = 0;
+		pe->attr.sample_period = opts->period;
+	}
 	if (opts->unwind != UNWIND_FP && !sideband) {
 		/* The user stack is unwound here, from a copy: the kernel keeps
 		 * the kernel part of the callchain only. */

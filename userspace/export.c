@@ -5,11 +5,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "export.h"
 #include "log.h"
 #include "pprof.h"
 #include "profile.h"
+#include "stack.h"
+#include "util.h"
 
 struct export_thread {
 	pthread_t thread;
@@ -21,15 +28,102 @@ struct export_thread {
 	const struct options *opts;
 	struct exporter *exporters;
 	struct symbolizer *sy;
+	unsigned int since_reset;  /* profiles since the symbol caches were new */
+	uint64_t build_ns;	   /* the last profile's building time */
+	uint64_t stats_cpu_ns;	   /* --internal_stats: CPU time at the last send */
+	bool stats_off;		   /* --internal_stats: its path failed */
 	struct export_stats stats; /* the thread's own until joined */
 };
+
+/* One statsd gauge line, ddprof's format: "datadog.profiling.native.NAME:V|g". */
+static int stat_line(char *buf, size_t n, const char *name, int64_t v)
+{
+	return snprintf(buf, n, "datadog.profiling.native.%s:%" PRId64 "|g", name, v);
+}
+
+/*
+ * ddprof's --internal_stats: after each profile, its counters as statsd
+ * gauges, one datagram each to a unix datagram socket at the path (as
+ * ddprof sends them), or, when the path is not a socket, appended to it
+ * as lines. A path that cannot take them is said once and left alone.
+ */
+static void stats_send(struct export_thread *t, const struct snapshot *s,
+		       const struct export_item *item)
+{
+	const char *path = t->opts->internal_stats;
+	struct rusage ru;
+	struct stat st;
+	uint64_t cpu_ns, period_ns = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 1;
+	long rss_pages = 0, pagesz = sysconf(_SC_PAGESIZE);
+	char lines[8][128];
+	size_t n = 0;
+	FILE *f;
+
+	if (!path || t->stats_off)
+		return;
+	getrusage(RUSAGE_SELF, &ru);
+	cpu_ns = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+		 (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+	f = fopen("/proc/self/statm", "re");
+	if (f) {
+		if (fscanf(f, "%*s %ld", &rss_pages) != 1)
+			rss_pages = 0;
+		fclose(f);
+	}
+	stat_line(lines[n++], sizeof(lines[0]), "event.count", (int64_t)(item->samples + s->lost));
+	stat_line(lines[n++], sizeof(lines[0]), "event.lost", (int64_t)s->lost);
+	stat_line(lines[n++], sizeof(lines[0]), "sample.count", (int64_t)item->samples);
+	stat_line(lines[n++], sizeof(lines[0]), "profiler.rss", (int64_t)rss_pages * pagesz);
+	stat_line(lines[n++], sizeof(lines[0]), "profiler.cpu_usage.millicores",
+		  (int64_t)((cpu_ns - t->stats_cpu_ns) * 1000 / period_ns));
+	stat_line(lines[n++], sizeof(lines[0]), "profile.duration_ms",
+		  (int64_t)(period_ns / 1000000));
+	stat_line(lines[n++], sizeof(lines[0]), "aggregation.avg_time_ns",
+		  item->samples ? (int64_t)(t->build_ns / item->samples) : 0);
+	t->stats_cpu_ns = cpu_ns;
+
+	if (!stat(path, &st) && S_ISSOCK(st.st_mode)) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+		if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+			log_warn("--internal_stats: cannot reach %s: %s", path, strerror(errno));
+		} else {
+			for (size_t i = 0; i < n; i++)
+				if (write(fd, lines[i], strlen(lines[i])) < 0) {
+					log_warn("--internal_stats: %s: %s: no more stats", path,
+						 strerror(errno));
+					t->stats_off = true;
+					break;
+				}
+		}
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	f = fopen(path, "ae");
+	if (!f) {
+		log_warn("--internal_stats: cannot write to %s: %s: no more stats", path,
+			 strerror(errno));
+		t->stats_off = true;
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", lines[i]);
+	if (fclose(f))
+		log_warn("--internal_stats: %s: %s", path, strerror(errno));
+}
 
 static void export_one(struct export_thread *t, struct snapshot *s)
 {
 	struct export_item item = {.snap = s};
 	struct exporter *e;
 
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+
 	item.pprof = profile__build(s, t->sy, t->opts, &item.samples);
+	t->build_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 	if (!item.pprof) {
 		t->stats.failed++;
 		return;
@@ -46,6 +140,19 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 	t->stats.profiles++;
 	pprof__free(item.pprof);
 	symbolizer__trim(t->sy);
+	stats_send(t, s, &item);
+	/* ddprof's --worker_period: the symbol caches start afresh every N profiles. */
+	if (++t->since_reset >= t->opts->worker_period) {
+		struct symbolizer *fresh = symbolizer__new();
+
+		if (fresh) {
+			symbolizer__free(t->sy);
+			t->sy = fresh;
+			t->since_reset = 0;
+			log_debug("symbol caches started afresh (--worker_period %u)",
+				  t->opts->worker_period);
+		}
+	}
 }
 
 static void *export_main(void *arg)

@@ -30,7 +30,9 @@ struct exporter {
 };
 
 /* Writes each profile to dir as <UTC start>_<service>_<pid>.pb.gz. */
-struct exporter *file_exporter__new(const char *dir, const char *service, int pid);
+/* Into directory dir, or (dir NULL) to names that start with prefix. */
+struct exporter *file_exporter__new(const char *dir, const char *prefix, const char *service,
+				    int pid);
 
 /* Uploads each profile to the Agent or intake opts names; pid is the target
  * (its container id goes in a header), -1 for none. */

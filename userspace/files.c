@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The file exporter: each profile to <dir>/<UTC start>_<service>_<pid>.pb.gz. */
+/*
+ * The file exporter: each profile to <dir>/<UTC start>_<service>_<pid>.pb.gz
+ * (--output), or to <prefix><UTC start>_<service>_<pid>.pb.gz
+ * (--debug_pprof_prefix, ddprof's: the prefix is any path start).
+ */
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -13,7 +17,7 @@
 
 struct file_exporter {
 	struct exporter e;
-	char *dir;
+	char *dir; /* the path before the file's own name: "dir/" or a prefix */
 	char *service;
 	int pid;
 };
@@ -30,10 +34,10 @@ static int file_export(struct exporter *e, const struct export_item *item)
 	gmtime_r(&secs, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%S", &tm);
 	if (fe->pid > 0)
-		snprintf(path, sizeof(path), "%s/%s.%03uZ_%s_%d.pb.gz", fe->dir, stamp, ms,
+		snprintf(path, sizeof(path), "%s%s.%03uZ_%s_%d.pb.gz", fe->dir, stamp, ms,
 			 fe->service, fe->pid);
 	else
-		snprintf(path, sizeof(path), "%s/%s.%03uZ_%s_global.pb.gz", fe->dir, stamp, ms,
+		snprintf(path, sizeof(path), "%s%s.%03uZ_%s_global.pb.gz", fe->dir, stamp, ms,
 			 fe->service);
 	err = pprof__write_file(item->pprof, path);
 	if (err) {
@@ -84,7 +88,8 @@ static char *file_service(const char *s)
 	return out;
 }
 
-struct exporter *file_exporter__new(const char *dir, const char *service, int pid)
+struct exporter *file_exporter__new(const char *dir, const char *prefix, const char *service,
+				    int pid)
 {
 	struct file_exporter *fe = calloc(1, sizeof(*fe));
 
@@ -93,7 +98,10 @@ struct exporter *file_exporter__new(const char *dir, const char *service, int pi
 	fe->e.name = "file";
 	fe->e.export = file_export;
 	fe->e.free = file_free;
-	fe->dir = strdup(dir);
+	if (dir && asprintf(&fe->dir, "%s/", dir) < 0)
+		fe->dir = NULL;
+	else if (!dir)
+		fe->dir = strdup(prefix);
 	fe->service = file_service(service);
 	fe->pid = pid;
 	if (!fe->dir || !fe->service) {

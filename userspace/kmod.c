@@ -88,11 +88,11 @@ int kmod_configure(struct kmod_dev *k, const struct options *opts, uint32_t sour
 	k->cfg = (struct hrprof_config){
 	    .source = source,
 	    .flags =
-		HRPROF_CFG_FREQ | HRPROF_CFG_KERNEL | HRPROF_CFG_USER |
+		(opts->period ? 0 : HRPROF_CFG_FREQ) | HRPROF_CFG_KERNEL | HRPROF_CFG_USER |
 		(opts->mode == TARGET_GLOBAL ? HRPROF_CFG_ALL_PROCS : 0) |
 		(opts->unwind != UNWIND_FP && (k->info.features & HRPROF_FEAT_CFI) ? HRPROF_CFG_CFI
 										   : 0),
-	    .sample_rate = opts->frequency,
+	    .sample_rate = opts->period ? opts->period : opts->frequency,
 	    .max_kernel_frames = KMOD_KERNEL_FRAMES,
 	    .max_user_frames = maxu,
 	    .ring_pages =

@@ -3,12 +3,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "log.h"
+#include "log_syslog.h"
 
 static enum log_level log_level = LOG_NOTICE;
 static FILE *log_file;
+static bool log_syslog;
 
 static const char *const level_names[] = {
     [LOG_DEBUG] = "debug", [LOG_INFO] = "informational", [LOG_NOTICE] = "notice",
@@ -55,12 +58,16 @@ int log_set_mode(const char *mode)
 {
 	FILE *f;
 
-	if (!strcmp(mode, "stderr")) {
+	if (!strcasecmp(mode, "stderr")) {
 		f = stderr;
-	} else if (!strcmp(mode, "stdout")) {
+	} else if (!strcasecmp(mode, "stdout")) {
 		f = stdout;
-	} else if (!strcmp(mode, "disabled")) {
+	} else if (!strcasecmp(mode, "disabled")) {
 		log_level = LOG_OFF;
+		return 0;
+	} else if (!strcasecmp(mode, "syslog")) {
+		log_syslog_open();
+		log_syslog = true;
 		return 0;
 	} else {
 		f = fopen(mode, "ae");
@@ -87,6 +94,9 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fprintf(f, "hrprof: %s: %s\n", tags[level], line);
+	if (log_syslog)
+		log_syslog_line((int)level, line);
+	else
+		fprintf(f, "hrprof: %s: %s\n", tags[level], line);
 	errno = saved;
 }

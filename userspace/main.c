@@ -18,17 +18,28 @@
 #include "pprof.h"
 #include "report.h"
 #include "session.h"
+#include "util.h"
 
 int main(int argc, char **argv)
 {
 	const struct backend_ops *ops;
 	struct options opts;
-	int rc = 0;
+	int rc = 0, err;
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return report_main(argc - 1, argv + 1);
 	if (options_parse(&opts, argc, argv)) {
 		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (opts.capture_config && (err = options_write_config(&opts, opts.capture_config))) {
+		fprintf(stderr, "hrprof: --capture_config: cannot write '%s': %s\n",
+			opts.capture_config, strerror(-err));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (opts.show_event_help) {
+		options_event_help(stdout);
 		goto out;
 	}
 	if (opts.show_help) {
@@ -45,6 +56,12 @@ int main(int argc, char **argv)
 	if (!opts.enabled) {
 		if (opts.mode != TARGET_WRAP) {
 			log_notice("profiling disabled (--enable false)");
+			goto out;
+		}
+		if (opts.switch_user && (err = become_user(opts.switch_user))) {
+			fprintf(stderr, "hrprof: cannot become %s: %s\n", opts.switch_user,
+				strerror(-err));
+			rc = 126;
 			goto out;
 		}
 		execvp(opts.command[0], opts.command);

@@ -36,6 +36,8 @@ enum event_kind {
 	EVENT_CYCLES,	 /* hardware cycles: needs a PMU */
 };
 
+#define OPTS_MAX 96 /* entries the table of options may hold */
+
 struct options {
 	enum target_mode mode;
 	int pid;	/* TARGET_PID */
@@ -43,13 +45,36 @@ struct options {
 	enum backend_kind backend;
 	uint32_t kmod_source; /* HRPROF_SOURCE_*: --kmod_source, hidden, for tests */
 	enum event_kind event;
-	unsigned int frequency;	    /* Hz */
+	char *events;		/* -e values as given, ';'-joined (malloc'd), or NULL */
+	const char *preset;	/* --preset, or NULL */
+	unsigned int frequency; /* Hz */
+	uint64_t period;	/* from -e "... period=N": events between samples; 0: frequency */
 	unsigned int upload_period; /* seconds */
 	unsigned int max_frames;
 	enum unwind_mode unwind;
 	unsigned int stack_sample_size; /* bytes of user stack copied per sample */
 	unsigned int maximum_pids;
-	const char *output_dir; /* NULL: no files */
+	const char *output_dir;	  /* NULL: no files */
+	const char *pprof_prefix; /* --debug_pprof_prefix: each profile also to PREFIX<time>... */
+	bool timeline;		  /* each sample's time (end_timestamp_ns) */
+	bool inlined_functions;
+	bool show_samples;
+	bool do_export;		 /* false: no uploads (ddprof's --do_export) */
+	const char *switch_user; /* the command runs as this user */
+	int nice;		 /* the profiler's niceness, when nice_set */
+	bool nice_set;
+	const char *cpu_affinity; /* hex CPU mask for the profiler, as given */
+	uint64_t cpu_mask[16];	  /* cpu_affinity read: CPUs 0..1023 */
+	bool cpu_mask_set;
+	const char *internal_stats; /* statsd socket or file for hrprof's own counters */
+	const char *runtime_id;	    /* NULL: a fresh UUID */
+	unsigned int worker_period; /* exports between resets of the symbol caches */
+	const char *config_file;    /* --config, or NULL */
+	const char *capture_config; /* write the configuration there, or NULL */
+	char *config_text;	    /* the config file's text, which values point into */
+	char **config_command;	    /* command_line= of the config file (malloc'd) */
+	/* How each table entry got its value: OPT_SRC_* (options.c). */
+	unsigned char given[OPTS_MAX];
 	const char *service;
 	const char *environment;
 	const char *service_version;
@@ -76,6 +101,7 @@ struct options {
 	bool show_config;
 	bool show_version;
 	bool show_help;
+	bool show_event_help; /* -e help */
 	bool enabled;
 };
 
@@ -94,10 +120,24 @@ void options_print(const struct options *opts, FILE *out);
 /* For options*.c: after parsing, the checks that need the system (see
  * options_parse). Returns 0 or -EINVAL after one line on stderr. */
 int options_resolve(struct options *opts);
+/* -e and --preset into event, frequency, period (options_events.c). */
+int options_resolve_events(struct options *opts);
 /* Prints "hrprof: <message>" on stderr; returns -EINVAL. */
 int options_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints "hrprof: warn: <message>" on stderr (before the log is set up). */
+void options_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void options_free(struct options *opts);
 void options_usage(FILE *out);
+/* -e help: ddprof's event syntax as hrprof reads it. */
+void options_event_help(FILE *out);
+/*
+ * Reads a config file in ddprof's format (options_config.c) into o, below
+ * the command line and above the environment. A missing file is an error
+ * when required. Returns 0 or -EINVAL after one line on stderr.
+ */
+int options_read_config(struct options *o, const char *path, bool required);
+/* Writes the options given (not defaults) to path in that format. */
+int options_write_config(const struct options *o, const char *path);
 const char *event_name(enum event_kind event);
 const char *backend_name(enum backend_kind backend);
 

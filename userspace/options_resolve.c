@@ -7,6 +7,10 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pwd.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <strings.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +20,7 @@
 #include <unistd.h>
 
 #include "options.h"
+#include "options_table.h"
 #include "util.h"
 
 int options_bad(const char *fmt, ...)
@@ -158,6 +163,92 @@ static int resolve_endpoint(struct options *o)
 	return 0;
 }
 
+void options_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hrprof: warn: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* Whether the option whose field is at off was given (not a default). */
+static bool given_at(const struct options *o, size_t off)
+{
+	for (size_t i = 0; i < opts_count; i++)
+		if (opts_table[i].off == off && opts_table[i].name &&
+		    options_given(o, &opts_table[i]))
+			return true;
+	return false;
+}
+
+/*
+ * ddprof's --cpu_affinity: hex digits (an optional 0x, commas ignored),
+ * the last digit CPUs 0-3. False when it is not that.
+ */
+static bool parse_cpu_mask(const char *s, uint64_t *mask, size_t words)
+{
+	size_t len, bit = 0;
+	bool any = false;
+
+	memset(mask, 0, words * sizeof(*mask));
+	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
+		s += 2;
+	len = strlen(s);
+	for (size_t i = len; i-- > 0;) {
+		char c = s[i];
+		unsigned int v;
+
+		if (c == ',')
+			continue;
+		if (c >= '0' && c <= '9')
+			v = (unsigned int)(c - '0');
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			v = (unsigned int)((c | 0x20) - 'a' + 10);
+		else
+			return false;
+		for (unsigned int b = 0; b < 4; b++, bit++) {
+			if (!(v & (1u << b)))
+				continue;
+			if (bit >= words * 64)
+				return false;
+			mask[bit / 64] |= 1ULL << (bit % 64);
+			any = true;
+		}
+	}
+	return any;
+}
+
+/* The options ddprof has and hrprof takes without effect: one line each. */
+static void warn_not_applicable(const struct options *o)
+{
+	for (size_t i = 0; i < opts_count; i++) {
+		const struct opt_def *d = &opts_table[i];
+
+		if (d->kind == K_NA && options_given(o, d))
+			options_warn("--%s has no effect here: %s", d->name, d->na);
+	}
+}
+
+/* Creates the directory a --debug_pprof_prefix names and proves it writable. */
+static int check_prefix(const char *prefix)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(prefix, '/');
+
+	if (!slash)
+		return check_output_dir(".");
+	if (slash == prefix)
+		return check_output_dir("/");
+	if ((size_t)(slash - prefix) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, prefix, (size_t)(slash - prefix));
+	dir[slash - prefix] = 0;
+	return check_output_dir(dir);
+}
+
 int options_resolve(struct options *o)
 {
 	unsigned int max_rate;
@@ -178,11 +269,40 @@ int options_resolve(struct options *o)
 		return options_bad("nothing to profile: give a command, --pid PID or --global (see "
 				   "hrprof --help)");
 	}
+	if ((err = options_resolve_events(o)))
+		return err;
 	if (!o->enabled)
 		return 0;
+	warn_not_applicable(o);
+	if (!o->do_export && o->upload_flag < 0)
+		o->upload_flag = 0;
 	err = resolve_endpoint(o);
 	if (err)
 		return err;
+	if (o->inlined_functions)
+		options_warn(
+		    "--inlined_functions: inlined functions are not yet reported as frames of "
+		    "their "
+		    "own: they count in the function they were inlined into");
+	o->nice_set = given_at(o, offsetof(struct options, nice));
+	if (o->cpu_affinity) {
+		o->cpu_mask_set = parse_cpu_mask(o->cpu_affinity, o->cpu_mask,
+						 sizeof(o->cpu_mask) / sizeof(o->cpu_mask[0]));
+		if (!o->cpu_mask_set)
+			options_warn(
+			    "--cpu_affinity: '%s' is not a hex CPU mask (0xa4): left as it is",
+			    o->cpu_affinity);
+	}
+	if (o->switch_user) {
+		errno = 0;
+		if (o->mode != TARGET_WRAP)
+			options_warn(
+			    "--switch_user: no command to run: it applies to a command hrprof "
+			    "starts");
+		else if (!getpwnam(o->switch_user))
+			return options_bad("--switch_user: no user '%s'%s%s", o->switch_user,
+					   errno ? ": " : "", errno ? strerror(errno) : "");
+	}
 
 	max_rate = (unsigned int)sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
 	o->stack_sample_size &= ~7u; /* perf copies whole words */
@@ -196,7 +316,10 @@ int options_resolve(struct options *o)
 	if (o->output_dir && (err = check_output_dir(o->output_dir)))
 		return options_bad("--output: cannot write to '%s': %s", o->output_dir,
 				   strerror(-err));
-	if (strcmp(o->log_mode, "stderr") && (err = log_set_mode(o->log_mode)))
+	if (o->pprof_prefix && (err = check_prefix(o->pprof_prefix)))
+		return options_bad("--debug_pprof_prefix: cannot write to '%s': %s",
+				   o->pprof_prefix, strerror(-err));
+	if (strcasecmp(o->log_mode, "stderr") && (err = log_set_mode(o->log_mode)))
 		return options_bad("--log_mode: cannot open '%s': %s", o->log_mode, strerror(-err));
 	return 0;
 }

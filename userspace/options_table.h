@@ -10,15 +10,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "options.h"
+
 enum opt_kind {
 	K_STR, /* a string (K_NONEMPTY: not "") */
 	K_NONEMPTY,
-	K_UINT,	  /* unsigned int in [lo, hi] (int for --pid) */
-	K_BOOL,	  /* true/false, yes/no, 1/0, on/off */
+	K_UINT, /* unsigned int in [lo, hi] (int for --pid); "-1" is hi when neg1_max */
+	K_INT,	/* int in [(int)lo, (int)hi] */
+	/*
+	 * true/false, yes/no, 1/0, on/off, enable/disable, t/f, y/n; on the
+	 * command line the value may be left out (true), or be the next word
+	 * when that word is one of these (ddprof's "-I true")
+	 */
+	K_BOOL,
 	K_FLAG,	  /* no value: true (from the environment: a K_BOOL) */
+	K_NOFLAG, /* no value: false into the bool field (--no-timeline) */
 	K_SET,	  /* no value: stores value (an int field) */
 	K_CHOICE, /* one of choices (an int-sized enum field) */
 	K_LEVEL,  /* a log level */
+	K_APPEND, /* a string appended to the char * field, ';'-joined (-e, repeatable) */
+	K_NA,	  /* ddprof's, with no effect here: accepted, warned about (na) */
 };
 
 struct opt_choice {
@@ -41,9 +52,26 @@ struct opt_def {
 	const char *what; /* "is not <what>", for K_UINT */
 	const char *help; /* NULL: not in --help (tests' own options) */
 	bool secret;	  /* never printed */
+	bool neg1_max;	  /* K_UINT: "-1" means hi (ddprof's "no limit") */
+	bool na_value;	  /* K_NA: takes a value */
+	const char *na;	  /* K_NA: why it has no effect, for the warning */
 };
 
-#define OPTS_MAX 64 /* entries the table may hold */
+/* Where a value came from (struct options.given): a higher level wins. */
+enum {
+	OPT_SRC_DEFAULT = 1,
+	OPT_SRC_ENV,
+	OPT_SRC_CONFIG,
+	OPT_SRC_CLI,
+};
+
+/* The entry named name (either spelling: '_' or '-'), or NULL. */
+const struct opt_def *options_by_name(const char *name);
+/* Sets d from a config file's value (who names it in errors). */
+int options_set_from_config(struct options *o, const struct opt_def *d, const char *value,
+			    const char *who);
+/* Whether d was given (environment, config file or command line). */
+bool options_given(const struct options *o, const struct opt_def *d);
 
 extern const struct opt_def opts_table[];
 extern const size_t opts_count;

@@ -323,6 +323,18 @@ uint64_t pprof__location(struct pprof *p, uint64_t mapping_id, uint64_t address,
 	return p->nlocs;
 }
 
+const char *pprof__location_name(const struct pprof *p, uint64_t loc_id)
+{
+	const struct pprof_location_rec *l;
+
+	if (!loc_id || loc_id > p->nlocs)
+		return "?";
+	l = &p->locs[loc_id - 1];
+	if (!l->function_id || l->function_id > p->nfns)
+		return "?";
+	return p->strs[p->fns[l->function_id - 1].name].s;
+}
+
 /* Records a sample: -EINVAL for an unknown location id, a label without a key,
  * or no sample types yet; -ENOMEM leaves the profile as it was. */
 int pprof__sample(struct pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,

@@ -45,6 +45,8 @@ uint64_t pprof__function(struct pprof *p, const char *name, const char *system_n
 /* mapping_id may be 0 (no mapping); function_id may be 0 (no line). */
 uint64_t pprof__location(struct pprof *p, uint64_t mapping_id, uint64_t address,
 			 uint64_t function_id);
+/* The name of location loc_id's function ("?" when none). */
+const char *pprof__location_name(const struct pprof *p, uint64_t loc_id);
 /* locs is leaf first; values has one entry per sample type. Returns -errno. */
 int pprof__sample(struct pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,
 		  const struct pprof_label *labels, size_t nlabels);

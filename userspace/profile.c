@@ -117,6 +117,7 @@ struct builder {
 	uint64_t kernel_mapping;
 	int64_t period_ns;
 	bool cycles;
+	bool show; /* --show_samples */
 };
 
 /* Synthetic frames ([lost], the root frame...) get one location per name. */
@@ -275,14 +276,12 @@ static void add_main_mapping(struct builder *b)
 	}
 }
 
-static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
+/* The stack's locations into locs (room for its frames + 2); their count, or -ENOMEM. */
+static int stack_locations(struct builder *b, const struct stack *st, uint64_t *locs)
 {
 	const struct proc_view *p = st->view;
-	const char *tname = st->thread_name;
 	char root[32];
-	struct pprof_label labels[5];
-	size_t n = 0, nl = 0;
-	int64_t values[2];
+	size_t n = 0;
 
 	for (uint16_t i = 0; i < st->nr_kernel; i++)
 		locs[n++] = kernel_location(b, st->ips[i], i == 0);
@@ -303,20 +302,140 @@ static int add_stack(struct builder *b, const struct stack *st, uint64_t *locs)
 		if (!locs[i])
 			return -ENOMEM;
 	}
+	return (int)n;
+}
 
-	values[0] = b->cycles ? (int64_t)st->count * b->period_ns : (int64_t)st->weight;
-	values[1] = (int64_t)st->count;
+/* The stack's labels into labels (room for STACK_LABELS + 1); their count. */
+#define STACK_LABELS 5
+static size_t stack_labels(const struct stack *st, struct pprof_label *labels)
+{
+	const struct proc_view *p = st->view;
+	size_t nl = 0;
+
 	if (st->pid != UINT32_MAX) {
 		labels[nl++] = (struct pprof_label){.key = "process_id", .num = st->pid};
 		labels[nl++] = (struct pprof_label){.key = "thread id", .num = st->tid};
 	}
-	if (tname[0])
-		labels[nl++] = (struct pprof_label){.key = "thread_name", .str = tname};
+	if (st->thread_name[0])
+		labels[nl++] = (struct pprof_label){.key = "thread_name", .str = st->thread_name};
 	if (p && p->comm[0])
 		labels[nl++] = (struct pprof_label){.key = "process_name", .str = p->comm};
 	if (p && p->container_id[0])
 		labels[nl++] = (struct pprof_label){.key = "container_id", .str = p->container_id};
-	return pprof__sample(b->pp, locs, n, values, labels, nl);
+	return nl;
+}
+
+/*
+ * --show_samples (ddprof's): a stack as one log line,
+ * "sample[type=cpu-time;pid=P;tid=T] root;...;leaf VALUE".
+ */
+static void show_sample(struct builder *b, const struct stack *st, const uint64_t *locs, int n,
+			int64_t value)
+{
+	char line[4096];
+	size_t off = 0;
+
+	off += (size_t)snprintf(line, sizeof(line), "sample[type=cpu-time;pid=%u;tid=%u] ", st->pid,
+				st->tid);
+	for (int i = n - 1; i >= 0 && off < sizeof(line); i--)
+		off += (size_t)snprintf(line + off, sizeof(line) - off, "%s%s",
+					pprof__location_name(b->pp, locs[i]), i ? ";" : "");
+	log_notice("%s %" PRId64, line, value);
+}
+
+/* count samples of st weighing weight, as one pprof sample. */
+static int add_stack(struct builder *b, const struct stack *st, uint64_t count, uint64_t weight,
+		     uint64_t *locs)
+{
+	struct pprof_label labels[STACK_LABELS];
+	int64_t values[2];
+	int n = stack_locations(b, st, locs);
+
+	if (n < 0)
+		return n;
+	values[0] = b->cycles ? (int64_t)count * b->period_ns : (int64_t)weight;
+	values[1] = (int64_t)count;
+	if (b->show)
+		show_sample(b, st, locs, n, values[0]);
+	return pprof__sample(b->pp, locs, (size_t)n, values, labels, stack_labels(st, labels));
+}
+
+/*
+ * The timeline (ddprof's --timeline): each sample whose time the period
+ * kept is a pprof sample of its own, labelled end_timestamp_ns (its
+ * wall-clock time, within the profile's range); the stack's locations are
+ * named once and shared by all its samples. What a stack counted beyond
+ * the times kept is one sample without a time.
+ */
+static int add_timeline(struct builder *b, const struct stack_table *t, uint64_t *locs)
+{
+	size_t nstacks = stack_table__len(t), ntimes, total = 0;
+	const struct stack_time *times = stack_table__times(t, &ntimes);
+	uint64_t *timed = calloc(nstacks ? nstacks : 1, 2 * sizeof(*timed));
+	size_t *off = calloc(nstacks + 1, sizeof(*off));
+	uint64_t *all = NULL;
+	int err = -ENOMEM;
+
+	if (!timed || !off)
+		goto out;
+	for (size_t i = 0; i < ntimes; i++) {
+		timed[2 * times[i].stack]++;
+		timed[2 * times[i].stack + 1] += times[i].weight;
+	}
+	for (size_t i = 0; i < nstacks; i++) {
+		const struct stack *st = stack_table__at(t, i);
+
+		off[i] = total;
+		total += (size_t)st->nr_kernel + st->nr_user + 2;
+	}
+	off[nstacks] = total;
+	all = malloc((total ? total : 1) * sizeof(*all));
+	if (!all)
+		goto out;
+	/* Each stack named once; the untimed rest of its samples as one sample. */
+	for (size_t i = 0; i < nstacks; i++) {
+		const struct stack *st = stack_table__at(t, i);
+		int n = stack_locations(b, st, all + off[i]);
+
+		if (n < 0) {
+			err = n;
+			goto out;
+		}
+		off[i] = off[i] << 16 | (size_t)n; /* start and count: a stack has < 2^16 */
+		if (st->count > timed[2 * i]) {
+			err = add_stack(b, st, st->count - timed[2 * i],
+					st->weight - timed[2 * i + 1], locs);
+			if (err)
+				goto out;
+		}
+	}
+	for (size_t i = 0; i < ntimes; i++) {
+		const struct stack *st = stack_table__at(t, times[i].stack);
+		struct pprof_label labels[STACK_LABELS + 1];
+		size_t nl = stack_labels(st, labels);
+		int64_t at = (int64_t)times[i].time_ns + b->snap->mono_to_real;
+		int64_t values[2] = {b->cycles ? b->period_ns : (int64_t)times[i].weight, 1};
+
+		/* Clocks read an instant apart: keep it inside the profile's range. */
+		if (at < (int64_t)b->snap->start_ns)
+			at = (int64_t)b->snap->start_ns;
+		if (at > (int64_t)b->snap->end_ns)
+			at = (int64_t)b->snap->end_ns;
+		labels[nl++] = (struct pprof_label){.key = "end_timestamp_ns", .num = at};
+		if (b->show)
+			show_sample(b, st, all + (off[times[i].stack] >> 16),
+				    (int)(off[times[i].stack] & 0xffff), values[0]);
+		err = pprof__sample(b->pp, all + (off[times[i].stack] >> 16),
+				    off[times[i].stack] & 0xffff, values, labels, nl);
+		if (err)
+			goto out;
+	}
+	err = 0;
+out:
+	free(timed);
+	free(off);
+	free(all);
+	return err;
 }
 
 static void add_comments(struct builder *b, const struct options *opts)
@@ -345,6 +464,7 @@ struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 	b.pp = pprof__new();
 	b.period_ns = 1000000000 / (int64_t)opts->frequency;
 	b.cycles = opts->event == EVENT_CYCLES;
+	b.show = opts->show_samples;
 	locs = malloc((opts->max_frames + 1024) * sizeof(*locs));
 	if (!b.pp || !locs)
 		goto out;
@@ -356,14 +476,19 @@ struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 	add_comments(&b, opts);
 
 	add_main_mapping(&b);
-	*samples = 0;
-	for (size_t i = 0; i < stack_table__len(s->stacks); i++) {
-		const struct stack *st = stack_table__at(s->stacks, i);
-
-		err = add_stack(&b, st, locs);
+	*samples = stack_table__samples(s->stacks);
+	if (opts->timeline) {
+		err = add_timeline(&b, s->stacks, locs);
 		if (err)
 			goto out;
-		*samples += st->count;
+	} else {
+		for (size_t i = 0; i < stack_table__len(s->stacks); i++) {
+			const struct stack *st = stack_table__at(s->stacks, i);
+
+			err = add_stack(&b, st, st->count, st->weight, locs);
+			if (err)
+				goto out;
+		}
 	}
 	if (s->lost) {
 		int64_t values[2] = {(int64_t)s->lost * b.period_ns, (int64_t)s->lost};

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,7 +129,7 @@ static void on_sample(void *ctx, const struct hrprof_record *r, const struct use
 		who.view = proc_table__view(s->procs, p);
 	}
 	err = stack_table__add(s->stacks, &who, flags, kips, r->nr_kernel, who.view ? uips : NULL,
-			       who.view ? (uint16_t)nu : 0, r->period);
+			       who.view ? (uint16_t)nu : 0, r->period, r->time_ns);
 	if (err)
 		s->dropped_stacks++;
 }
@@ -196,6 +197,23 @@ static void on_exit_rec(void *ctx, uint32_t pid, uint32_t tid)
 
 /* ---- periods ---- */
 
+/*
+ * The samples' times a period keeps for the timeline, at most: 48 MiB of
+ * them, a minute at 1 kHz on 33 busy CPUs; past it, samples are counted
+ * in their stacks without a time.
+ */
+#define TIMELINE_MAX_SAMPLES (2u << 20)
+
+/* A new period's stack table. NULL when out of memory. */
+static struct stack_table *session_stacks(struct session *s)
+{
+	struct stack_table *t = stack_table__new();
+
+	if (t && s->opts->timeline)
+		stack_table__keep_times(t, TIMELINE_MAX_SAMPLES);
+	return t;
+}
+
 /* Delivers what the rings hold, but the last DRAIN_SLACK_NS. */
 static void session_drain(struct session *s)
 {
@@ -212,7 +230,7 @@ static void session_drain(struct session *s)
 static void session_rotate(struct session *s, bool final)
 {
 	uint64_t cut = clock_ns(CLOCK_MONOTONIC), now = clock_ns(CLOCK_REALTIME);
-	struct stack_table *next = final ? NULL : stack_table__new();
+	struct stack_table *next = final ? NULL : session_stacks(s);
 	struct snapshot *snap;
 
 	if (!final && !next) {
@@ -234,6 +252,7 @@ static void session_rotate(struct session *s, bool final)
 	} else {
 		snap->start_ns = s->period_start;
 		snap->end_ns = now;
+		snap->mono_to_real = (int64_t)(now - cut);
 		snap->lost = s->lost;
 		snap->seq = s->seq;
 		snap->kernel_frames = s->ops->kernel_frames(s->backend);
@@ -391,12 +410,33 @@ static int block_signals(sigset_t *set, sigset_t *old)
 }
 
 /*
+ * ddprof's --nice and --cpu_affinity: for the profiler (its threads start
+ * after this), not the command, which is forked already.
+ */
+static void profiler_settings(const struct options *opts)
+{
+	if (opts->nice_set && setpriority(PRIO_PROCESS, 0, opts->nice))
+		log_warn("--nice %d: %s", opts->nice, strerror(errno));
+	if (opts->cpu_mask_set) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		for (size_t cpu = 0; cpu < CPU_SETSIZE && cpu < 64 * 16; cpu++)
+			if (opts->cpu_mask[cpu / 64] >> (cpu % 64) & 1)
+				CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			log_warn("--cpu_affinity %s: %s", opts->cpu_affinity, strerror(errno));
+	}
+}
+
+/*
  * Forks the command, held before exec until go_fd is written (or closed):
  * the events are opened on its pid first, so nothing of its start is missed
  * and it keeps its pid through exec. exec_fd reads EOF once the command runs,
  * or the errno of its exec.
  */
-static pid_t spawn_held(char **argv, const sigset_t *oldmask, int *go_fd, int *exec_fd)
+static pid_t spawn_held(char **argv, const char *user, const sigset_t *oldmask, int *go_fd,
+			int *exec_fd)
 {
 	int fds[2], efds[2];
 	pid_t pid;
@@ -430,6 +470,14 @@ static pid_t spawn_held(char **argv, const sigset_t *oldmask, int *go_fd, int *e
 		if (read(fds[0], &go, 1) != 1)
 			_exit(127); /* hrprof went away before letting us run */
 		close(fds[0]);
+		err = user ? -become_user(user) : 0;
+		if (err) {
+			if (write(efds[1], &err, sizeof(err)) < 0)
+				err = errno;
+			fprintf(stderr, "hrprof: cannot run '%s' as %s: %s\n", argv[0], user,
+				strerror(err));
+			_exit(126);
+		}
 		execvp(argv[0], argv);
 		err = errno;
 		if (write(efds[1], &err, sizeof(err)) < 0)
@@ -460,9 +508,18 @@ static struct exporter *make_exporters(const struct options *opts, int pid)
 	struct exporter *head = NULL, *e;
 
 	if (opts->output_dir) {
-		head = file_exporter__new(opts->output_dir, opts->service, pid);
+		head = file_exporter__new(opts->output_dir, NULL, opts->service, pid);
 		if (!head)
 			log_error("out of memory");
+	}
+	if (opts->pprof_prefix) {
+		e = file_exporter__new(NULL, opts->pprof_prefix, opts->service, pid);
+		if (e) {
+			e->next = head;
+			head = e;
+		} else {
+			log_error("out of memory");
+		}
 	}
 	if (opts->upload) {
 		e = agent_exporter__new(opts, pid);
@@ -489,7 +546,7 @@ static void say_destination(const struct options *opts)
 	else if (opts->output_dir)
 		log_notice("profiles go to %s every %u s", opts->output_dir, opts->upload_period);
 	else
-		log_notice("profiles go nowhere: uploads are off and there is no -o DIR");
+		log_notice("profiles go nowhere: uploads are off and there is no --output DIR");
 }
 
 static void session_report(struct session *s, const struct export_stats *es)
@@ -562,7 +619,7 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 	if (err)
 		return 1;
 	s.procs = proc_table__new(opts->mode == TARGET_GLOBAL ? opts->maximum_pids : 1000000);
-	s.stacks = stack_table__new();
+	s.stacks = session_stacks(&s);
 	if (opts->unwind != UNWIND_FP) {
 		s.unwinder = unwinder__new(opts->unwind);
 		s.uips = calloc(opts->max_frames, sizeof(*s.uips));
@@ -576,6 +633,11 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 			sigprocmask(SIG_SETMASK, &oldmask, NULL);
 			proc_table__free(s.procs);
 			stack_table__free(s.stacks);
+			if (opts->switch_user && (err = become_user(opts->switch_user))) {
+				log_error("cannot become %s: %s", opts->switch_user,
+					  strerror(-err));
+				return 126;
+			}
 			execvp(opts->command[0], opts->command);
 			log_error("cannot run '%s': %s", opts->command[0], strerror(errno));
 			return errno == ENOENT ? 127 : 126;
@@ -589,7 +651,8 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 
 	target = opts->mode == TARGET_PID ? opts->pid : -1;
 	if (opts->mode == TARGET_WRAP) {
-		s.child = spawn_held(opts->command, &oldmask, &go_fd, &s.exec_fd);
+		s.child =
+		    spawn_held(opts->command, opts->switch_user, &oldmask, &go_fd, &s.exec_fd);
 		if (s.child < 0) {
 			err = s.child;
 			log_error("cannot start '%s': %s", opts->command[0], strerror(-err));
@@ -597,6 +660,7 @@ int session_run(const struct options *opts, const struct backend_ops *ops)
 		}
 		target = s.child;
 	}
+	profiler_settings(opts);
 
 	err = export_thread__start(&s.exporter, opts, make_exporters(opts, target));
 	if (err) {

@@ -16,6 +16,7 @@
 struct snapshot {
 	struct stack_table *stacks;
 	uint64_t start_ns, end_ns; /* CLOCK_REALTIME */
+	int64_t mono_to_real;	   /* CLOCK_REALTIME - CLOCK_MONOTONIC at the period's end */
 	uint64_t lost;		   /* samples the source dropped in the period */
 	uint64_t seq;		   /* 0, 1, 2... within a run */
 	bool kernel_frames;

@@ -26,6 +26,10 @@ struct stack_table {
 	struct chunk *chunks;
 	struct stack **order; /* insertion order, for iteration */
 	size_t order_cap;
+	/* the timeline: each sample's time, when kept */
+	struct stack_time *times;
+	size_t ntimes, times_cap, times_max;
+	uint64_t times_dropped;
 };
 
 struct stack_table *stack_table__new(void)
@@ -55,7 +59,47 @@ void stack_table__free(struct stack_table *t)
 	}
 	hashtab__free(&t->tab);
 	free(t->order);
+	free(t->times);
 	free(t);
+}
+
+void stack_table__keep_times(struct stack_table *t, size_t max)
+{
+	t->times_max = max;
+}
+
+/* Keeps the time of a sample of stack index idx, when the table keeps them. */
+static void keep_time(struct stack_table *t, size_t idx, uint64_t weight, uint64_t time_ns)
+{
+	if (!t->times_max)
+		return;
+	if (t->ntimes == t->times_cap) {
+		size_t cap = t->times_cap ? t->times_cap * 2 : 1024;
+		struct stack_time *times;
+
+		if (cap > t->times_max)
+			cap = t->times_max;
+		times = cap > t->ntimes ? realloc(t->times, cap * sizeof(*times)) : NULL;
+		if (!times) {
+			t->times_dropped++;
+			return;
+		}
+		t->bytes += (cap - t->times_cap) * sizeof(*times);
+		t->times = times;
+		t->times_cap = cap;
+	}
+	t->times[t->ntimes++] = (struct stack_time){time_ns, weight, (uint32_t)idx};
+}
+
+const struct stack_time *stack_table__times(const struct stack_table *t, size_t *n)
+{
+	*n = t->ntimes;
+	return t->times;
+}
+
+uint64_t stack_table__times_dropped(const struct stack_table *t)
+{
+	return t->times_dropped;
 }
 
 static uint64_t stack_hash(const struct stack_owner *who, uint32_t flags, const uint64_t *kips,
@@ -107,7 +151,7 @@ static void *arena_alloc(struct stack_table *t, size_t size)
 
 int stack_table__add(struct stack_table *t, const struct stack_owner *who, uint32_t flags,
 		     const uint64_t *kips, uint16_t nr_kernel, const uint64_t *uips,
-		     uint16_t nr_user, uint64_t weight)
+		     uint16_t nr_user, uint64_t weight, uint64_t time_ns)
 {
 	uint64_t h = stack_hash(who, flags, kips, nr_kernel, uips, nr_user);
 	struct hashtab_slot *slot;
@@ -121,6 +165,7 @@ int stack_table__add(struct stack_table *t, const struct stack_owner *who, uint3
 			s->count++;
 			s->weight += weight;
 			t->samples++;
+			keep_time(t, slot->val - 1, weight, time_ns);
 			return 0;
 		}
 	}
@@ -152,6 +197,7 @@ int stack_table__add(struct stack_table *t, const struct stack_owner *who, uint3
 	t->order[t->len++] = s;
 	hashtab__fill(&t->tab, slot, h, t->len);
 	t->samples++;
+	keep_time(t, t->len - 1, weight, time_ns);
 	return 0;
 }
 

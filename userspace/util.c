@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -62,5 +65,19 @@ int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned int *
 	if (errno || *end || v < lo || v > hi)
 		return -EINVAL;
 	*out = (unsigned int)v;
+	return 0;
+}
+
+int become_user(const char *user)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw)
+		return errno ? -errno : -ENOENT;
+	if (initgroups(pw->pw_name, pw->pw_gid) || setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid))
+		return -errno;
 	return 0;
 }

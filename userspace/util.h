@@ -36,6 +36,8 @@ uint64_t hash_str(const char *s);
 long sysctl_read(const char *path, long dflt);
 /* A decimal in [lo, hi], nothing else (no sign, no suffix): 0 or -EINVAL. */
 int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned int *out);
+/* Becomes user (its uid, gid and groups), as ddprof's --switch_user. Returns -errno. */
+int become_user(const char *user);
 
 /* clk's time now, in nanoseconds. */
 uint64_t clock_ns(clockid_t clk);

@@ -8,7 +8,7 @@
 # stacks 10 to 42 frames deep, and times itself from main to the end of its
 # work (WL_ELAPSED_FILE), so neither profiler's startup nor teardown counts.
 # For each rate it runs, interleaved, RUNS times each: the workload alone,
-# under `hrprof -F R -o DIR --`, and under `perf record -g -F R -e cpu-clock`;
+# under `hrprof -F R --output DIR --`, and under `perf record -g -F R -e cpu-clock`;
 # and prints the medians as a Markdown table.
 #
 # Environment: BENCH_RATES (default "99 1000 10000"), BENCH_RUNS (default 5),
@@ -102,7 +102,7 @@ for r in $RATES; do
 
 		rm -rf "$T/prof"
 		mkdir -p "$T/prof"
-		measure "hrprof-$r" "$HRPROF" -F "$r" -o "$T/prof" -- "$W" "$SCALE" || exit 1
+		measure "hrprof-$r" "$HRPROF" -F "$r" --output "$T/prof" -- "$W" "$SCALE" || exit 1
 		f=$(ls "$T"/prof/*.pb.gz 2>/dev/null | head -1)
 		if [ -n "$f" ]; then
 			"$HRPROF" report "$f" >"$T/report" 2>&1

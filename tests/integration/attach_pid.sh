@@ -9,7 +9,7 @@ wait_file "$T/pid"
 pid=$(cat "$T/pid")
 sleep 0.5 # the threads are named by now
 start=$(date +%s.%N)
-run_hrprof -p "$pid" -F 99 -o "$T/out"
+run_hrprof -p "$pid" -F 99 --output "$T/out"
 end=$(date +%s.%N)
 [ $HRPROF_RC -eq 0 ] || fail "hrprof -p $pid exited $HRPROF_RC; stderr: $(tail -5 "$T/hrprof.err")"
 took=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }')

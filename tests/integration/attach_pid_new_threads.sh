@@ -8,7 +8,7 @@ WL_PID_FILE=$T/pid bg "$WORKLOADS/threads" 3.5 1.5
 wait_file "$T/pid"
 pid=$(cat "$T/pid")
 [ "$(ls "/proc/$pid/task" | wc -l)" -eq 1 ] || fail "workload already has threads"
-run_hrprof -p "$pid" -F 99 -o "$T/out"
+run_hrprof -p "$pid" -F 99 --output "$T/out"
 [ $HRPROF_RC -eq 0 ] || fail "hrprof -p $pid exited $HRPROF_RC; stderr: $(tail -5 "$T/hrprof.err")"
 P=$(profile_of "$T/out") || exit 1
 for i in 0 1 2 3; do

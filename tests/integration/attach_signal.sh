@@ -9,7 +9,7 @@ wait_file "$T/pid"
 pid=$(cat "$T/pid")
 for sig in INT TERM; do
 	mkdir -p "$T/out$sig"
-	bg "$HRPROF" -p "$pid" -F 99 -o "$T/out$sig"
+	bg "$HRPROF" -p "$pid" -F 99 --output "$T/out$sig"
 	hp=$BG_PID
 	sleep 2
 	kill -0 $hp 2>/dev/null || fail "hrprof -p $pid exited early"

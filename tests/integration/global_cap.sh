@@ -6,7 +6,7 @@
 require_workload hot
 
 mkdir -p "$T/out"
-"$HRPROF" -g -F 199 --maximum_pids 1 -o "$T/out" 2>"$T/hrprof.err" &
+"$HRPROF" -g -F 199 --maximum_pids 1 --output "$T/out" 2>"$T/hrprof.err" &
 hp=$!
 BG_PIDS+=("$hp")
 sleep 0.5

@@ -6,7 +6,7 @@
 require_workload hot
 
 mkdir -p "$T/out"
-bg "$HRPROF" -g -F 99 -o "$T/out"
+bg "$HRPROF" -g -F 99 --output "$T/out"
 hp=$BG_PID
 sleep 1
 kill -0 $hp 2>/dev/null || { wait $hp; fail "hrprof -g exited early with $?"; }

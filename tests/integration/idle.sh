@@ -18,20 +18,20 @@ no_profile() { # WHAT
 }
 
 mkdir -p "$T/out"
-run_hrprof -F 99 -o "$T/out" -- "$WORKLOADS/idle" 1.5
+run_hrprof -F 99 --output "$T/out" -- "$WORKLOADS/idle" 1.5
 [ $HRPROF_RC -eq 0 ] || fail "hrprof -- idle exited $HRPROF_RC: $(tail -3 "$T/hrprof.err")"
 grep -q "no profile: the command used [0-9.]* ms of CPU, less than one sampling period (10.1 ms at 99 Hz)" "$T/hrprof.err" ||
 	fail "idle: no true word on why there is no profile: $(cat "$T/hrprof.err")"
 no_profile idle
 
-run_hrprof -F 99 -o "$T/out" -- /nonexistent/command
+run_hrprof -F 99 --output "$T/out" -- /nonexistent/command
 [ $HRPROF_RC -eq 127 ] || fail "hrprof -- /nonexistent/command exited $HRPROF_RC, expected 127"
 grep -q "no profile: the command did not run" "$T/hrprof.err" ||
 	fail "nonexistent: $(cat "$T/hrprof.err")"
 grep "warn:" "$T/hrprof.err" | grep -q "idle\|CPU" && fail "nonexistent: blames the CPU: $(cat "$T/hrprof.err")"
 no_profile nonexistent
 
-run_hrprof -F 20 -o "$T/out" -- bash -c "for i in \$(seq 20); do '$WORKLOADS/hot' 0.01; done"
+run_hrprof -F 20 --output "$T/out" -- bash -c "for i in \$(seq 20); do '$WORKLOADS/hot' 0.01; done"
 [ $HRPROF_RC -eq 0 ] || fail "hrprof -- short children exited $HRPROF_RC: $(tail -3 "$T/hrprof.err")"
 if ! grep -q "no profile:" "$T/hrprof.err"; then
 	# A child may cross a period boundary on a slow machine: then a profile.
@@ -46,7 +46,7 @@ fi
 
 rm -rf "$T/out"
 mkdir -p "$T/out"
-run_hrprof -F 99 -u 1 -o "$T/out" -- bash -c "'$WORKLOADS/hot' 1.2; sleep 1.6"
+run_hrprof -F 99 -u 1 --output "$T/out" -- bash -c "'$WORKLOADS/hot' 1.2; sleep 1.6"
 [ $HRPROF_RC -eq 0 ] || fail "hrprof -u 1 -- work then sleep exited $HRPROF_RC: $(tail -3 "$T/hrprof.err")"
 grep -q "warn:" "$T/hrprof.err" && fail "work then sleep: a warning: $(cat "$T/hrprof.err")"
 mapfile -t files < <(profiles "$T/out")

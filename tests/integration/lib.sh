@@ -104,15 +104,15 @@ run_hrprof() {
 	return 0
 }
 
-# wrap OUTDIR ARGS... -- CMD...: `hrprof -o OUTDIR ARGS... -- CMD...`; fails
+# wrap OUTDIR ARGS... -- CMD...: `hrprof --output OUTDIR ARGS... -- CMD...`; fails
 # unless it exits 0. Leaves the merged profile's path in $PROFILE.
 PROFILE=
 wrap() {
 	local out=$1
 	shift
 	mkdir -p "$out"
-	run_hrprof -o "$out" "$@"
-	[ $HRPROF_RC -eq 0 ] || fail "hrprof -o $out $* exited $HRPROF_RC; stderr: $(tail -5 "$T/hrprof.err")"
+	run_hrprof --output "$out" "$@"
+	[ $HRPROF_RC -eq 0 ] || fail "hrprof --output $out $* exited $HRPROF_RC; stderr: $(tail -5 "$T/hrprof.err")"
 	PROFILE=$(profile_of "$out") || exit 1
 }
 

@@ -7,7 +7,7 @@
 require_workload recurse
 
 mkdir -p "$T/out"
-"$HRPROF" -F 10000 -l debug -o "$T/out" -- "$WORKLOADS/recurse" 4 2>"$T/hrprof.err" &
+"$HRPROF" -F 10000 -l debug --output "$T/out" -- "$WORKLOADS/recurse" 4 2>"$T/hrprof.err" &
 hp=$!
 BG_PIDS+=("$hp")
 sleep 0.7

@@ -26,7 +26,7 @@ as_nobody() {
 
 # 1. wrap, unprivileged
 rc=0
-as_nobody "$HRPROF" -o "$T/out" -- "$WORKLOADS/hot" 1 >"$T/wrap.out" 2>"$T/wrap.err" || rc=$?
+as_nobody "$HRPROF" --output "$T/out" -- "$WORKLOADS/hot" 1 >"$T/wrap.out" 2>"$T/wrap.err" || rc=$?
 if [ "$paranoid" -le 2 ]; then
 	[ $rc -eq 0 ] || fail "unprivileged wrap exited $rc: $(cat "$T/wrap.err")"
 	grep -q "kernel frames are not permitted (perf_event_paranoid=$paranoid" "$T/wrap.err" ||
@@ -42,7 +42,7 @@ fi
 
 # 2. global, unprivileged: refused
 rc=0
-as_nobody timeout 20 "$HRPROF" -g -o "$T/out" >"$T/global.out" 2>"$T/global.err" || rc=$?
+as_nobody timeout 20 "$HRPROF" -g --output "$T/out" >"$T/global.out" 2>"$T/global.err" || rc=$?
 [ $rc -eq 1 ] || fail "unprivileged --global exited $rc, expected 1: $(cat "$T/global.err")"
 grep -q "perf_event_paranoid is $paranoid and hrprof lacks CAP_PERFMON" "$T/global.err" ||
 	fail "the refusal does not name the setting: $(cat "$T/global.err")"
@@ -52,7 +52,7 @@ grep -q "perf_event_paranoid" "$T/global.err" && grep -q "echo 1 | sudo tee" "$T
 # 3. io_uring refused (a seccomp filter, as a container runtime sets): the
 #    error names the causes; the command still runs, with its exit status.
 rc=0
-WL_PID_FILE=$T/uring.pid "$WORKLOADS/nouring" "$HRPROF" -o "$T/out-uring" -- "$WORKLOADS/hot" 0.2 \
+WL_PID_FILE=$T/uring.pid "$WORKLOADS/nouring" "$HRPROF" --output "$T/out-uring" -- "$WORKLOADS/hot" 0.2 \
 	>"$T/uring.out" 2>"$T/uring.err" || rc=$?
 grep -q "io_uring setup failed (Function not implemented): io_uring is disabled here" "$T/uring.err" ||
 	fail "io_uring refusal not explained: $(cat "$T/uring.err")"
@@ -64,7 +64,7 @@ grep -q "runs without it" "$T/uring.err" || fail "no word that the command runs 
 # 4. ring mmap refused (only reachable where unprivileged sampling is allowed)
 if [ "$paranoid" -le 2 ]; then
 	rc=0
-	as_nobody bash -c "ulimit -l 64; exec \"$HRPROF\" -F 10000 -o \"$T/out\" -- \"$WORKLOADS/hot\" 0.5" \
+	as_nobody bash -c "ulimit -l 64; exec \"$HRPROF\" -F 10000 --output \"$T/out\" -- \"$WORKLOADS/hot\" 0.5" \
 		>"$T/mlock.out" 2>"$T/mlock.err" || rc=$?
 	grep -q "ulimit -l" "$T/mlock.err" && grep -q "CAP_IPC_LOCK" "$T/mlock.err" &&
 		grep -q "perf_event_mlock_kb" "$T/mlock.err" ||

@@ -5,6 +5,7 @@
 
   pprof_info.py FILE...   one line per file:
     FILE time_nanos=N duration_nanos=N period=N samples=N <type>=<sum> ...
+  pprof_info.py --timeline FILE...   "range START END", then "TID TS" per sample
 """
 import gzip
 import sys
@@ -83,8 +84,40 @@ def info(path):
     return " ".join(out)
 
 
+def timeline(path):
+    """The samples' numeric labels: one line per sample,
+    "TID END_TIMESTAMP_NS" (- when a sample has none), after a first line
+    "range TIME_NANOS END_NANOS"."""
+    data = open(path, "rb").read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    strings, samples, top = [], [], {9: 0, 10: 0}
+    for f, t, v in fields(data):
+        if f == 6:
+            strings.append(v.decode("utf-8", "replace"))
+        elif f == 2:
+            labels = []
+            for ff, tt, vv in fields(v):
+                if ff == 3:
+                    lab = dict((k, x) for k, _, x in fields(vv))
+                    labels.append((lab.get(1, 0), lab.get(3, 0)))
+            samples.append(labels)
+        elif f in top:
+            top[f] = signed(v)
+    out = ["range %d %d" % (top[9], top[9] + top[10])]
+    for labels in samples:
+        named = dict((strings[k], signed(n)) for k, n in labels)
+        ts = named.get("end_timestamp_ns")
+        out.append("%s %s" % (named.get("thread id", "-"), "-" if ts is None else ts))
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
-        sys.exit("usage: pprof_info.py FILE...")
+        sys.exit("usage: pprof_info.py [--timeline] FILE...")
+    if sys.argv[1] == "--timeline":
+        for p in sys.argv[2:]:
+            print(timeline(p))
+        sys.exit(0)
     for p in sys.argv[1:]:
         print(info(p))

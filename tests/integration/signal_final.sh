@@ -10,7 +10,7 @@ require_workload hot
 for sig in INT TERM; do
 	rm -f "$T/pid"
 	mkdir -p "$T/out$sig"
-	WL_PID_FILE=$T/pid bg env --default-signal=INT "$HRPROF" -F 99 -o "$T/out$sig" -- "$WORKLOADS/hot" 30
+	WL_PID_FILE=$T/pid bg env --default-signal=INT "$HRPROF" -F 99 --output "$T/out$sig" -- "$WORKLOADS/hot" 30
 	hp=$BG_PID
 	wait_file "$T/pid"
 	BG_PIDS+=("$(cat "$T/pid")")
@@ -29,7 +29,7 @@ done
 # which still writes its final profile.
 rm -f "$T/pid"
 mkdir -p "$T/outINT2"
-WL_PID_FILE=$T/pid bg "$HRPROF" -F 99 -o "$T/outINT2" -- "$WORKLOADS/hot" 30
+WL_PID_FILE=$T/pid bg "$HRPROF" -F 99 --output "$T/outINT2" -- "$WORKLOADS/hot" 30
 hp=$BG_PID
 wait_file "$T/pid"
 BG_PIDS+=("$(cat "$T/pid")")

@@ -32,7 +32,7 @@ check_program() { # NAME COMM CMD... (ONLY=NAME: that one alone)
 	shift 2
 	[ -z "${ONLY:-}" ] || [ "$ONLY" = "$name" ] || return 0
 	mkdir -p "$T/$name"
-	run_hrprof -F 999 -o "$T/$name" -- perf record -q --call-graph dwarf,65528 -F 797 -e cpu-clock \
+	run_hrprof -F 999 --output "$T/$name" -- perf record -q --call-graph dwarf,65528 -F 797 -e cpu-clock \
 		-o "$T/$name/perf.data" -- "$@"
 	[ $HRPROF_RC -eq 0 ] || fail "$name: hrprof (around perf) exited $HRPROF_RC: $(tail -3 "$T/hrprof.err")"
 	PROFILE=$(profile_of "$T/$name") || exit 1

@@ -42,7 +42,7 @@ log "ok: --show_config: $(grep -hi 'api.key' "$T/hrprof.out" "$T/hrprof.err" | h
 
 # 3. DD_SITE picks the intake (shown, not contacted: --no-upload).
 DD_SITE=datadoghq.eu DD_PROFILING_AGENTLESS=true DD_API_KEY=$KEY \
-	up_run --show_config --no-upload -o "$T/files" -- true
+	up_run --show_config --no-upload --output "$T/files" -- true
 [ $HRPROF_RC -eq 0 ] || fail "DD_SITE --show_config exited $HRPROF_RC: $(tail -5 "$T/hrprof.err")"
 grep -qF 'https://intake.profile.datadoghq.eu/api/v2/profile' "$T/hrprof.out" "$T/hrprof.err" ||
 	fail "DD_SITE=datadoghq.eu: no https://intake.profile.datadoghq.eu/api/v2/profile in --show_config:

@@ -1,6 +1,6 @@
 #!/bin/bash
-# -o DIR with -U: a file and an upload for every period, the same profile
-# (same time_nanos and samples). -o alone uploads nothing; -o --upload uploads
+# --output DIR with -U: a file and an upload for every period, the same profile
+# (same time_nanos and samples). --output alone uploads nothing; --output --upload uploads
 # to the default localhost:8126. The test runs in a network namespace of its
 # own, where port 8126 is surely free.
 if [ -z "${HRPROF_TEST_NETNS:-}" ]; then
@@ -13,11 +13,11 @@ fi
 require_workload hot
 
 agent_start
-up_run -o "$T/out" -U "$AGENT_URL" -u 1 -- "$WORKLOADS/hot" 2.3
+up_run --output "$T/out" -U "$AGENT_URL" -u 1 -- "$WORKLOADS/hot" 2.3
 [ $HRPROF_RC -eq 0 ] || fail "hrprof exited $HRPROF_RC: $(tail -5 "$T/hrprof.err")"
 mapfile -t files < <(profiles "$T/out")
 n=$(agent_ok_requests)
-[ "$n" -ge 3 ] && [ ${#files[@]} = "$n" ] || fail "${#files[@]} files and $n uploads with -o and -U, -u 1, 2.3 s:
+[ "$n" -ge 3 ] && [ ${#files[@]} = "$n" ] || fail "${#files[@]} files and $n uploads with --output and -U, -u 1, 2.3 s:
 $(ls "$T/out")
 $(agent_dump)"
 agent_assert_seqs "$n"
@@ -31,18 +31,18 @@ uploads:
 $(cat "$T/uploads.info")"
 log "ok: $n periods, each a file and an upload of the same profile"
 
-# -o alone: files only; -o --upload: the default Agent address.
+# --output alone: files only; --output --upload: the default Agent address.
 agent_stop
 agent_start --port 8126
-up_run -o "$T/out2" -- "$WORKLOADS/hot" 0.3
+up_run --output "$T/out2" -- "$WORKLOADS/hot" 0.3
 [ $HRPROF_RC -eq 0 ] && [ "$(profiles "$T/out2" | wc -l)" = 1 ] || fail "-o alone: rc $HRPROF_RC, files: $(ls "$T/out2")"
 [ "$(agent_requests)" = 0 ] || fail "-o alone uploaded: $(agent_dump)"
-up_run -o "$T/out3" --upload -- "$WORKLOADS/hot" 0.3
+up_run --output "$T/out3" --upload -- "$WORKLOADS/hot" 0.3
 [ $HRPROF_RC -eq 0 ] && [ "$(profiles "$T/out3" | wc -l)" = 1 ] || fail "-o --upload: rc $HRPROF_RC, files: $(ls "$T/out3")"
 [ "$(agent_ok_requests)" = 1 ] || fail "-o --upload did not reach localhost:8126: $(tail -3 "$T/hrprof.err") $(agent_dump)"
-up_run -o "$T/out4" -U "$AGENT_URL" --no-upload -- "$WORKLOADS/hot" 0.3
+up_run --output "$T/out4" -U "$AGENT_URL" --no-upload -- "$WORKLOADS/hot" 0.3
 [ "$(agent_requests)" = 1 ] || fail "--no-upload uploaded: $(agent_dump)"
-log "ok: -o alone: files only; -o --upload: localhost:8126; --no-upload"
+log "ok: --output alone: files only; --output --upload: localhost:8126; --no-upload"
 agent_assert_clean
 agent_stop
 pass

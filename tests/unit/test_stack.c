@@ -31,7 +31,7 @@ static int add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t flags
 {
 	struct stack_owner who = {.pid = pid, .tid = tid};
 
-	return stack_table__add(t, &who, flags, kips, nk, uips, nu, weight);
+	return stack_table__add(t, &who, flags, kips, nk, uips, nu, weight, 0);
 }
 
 static bool stack_is(const struct stack *s, uint32_t pid, uint32_t tid, uint32_t flags,
@@ -136,12 +136,12 @@ static void test_owner(void)
 		goto out;
 	v1->refs = v2->refs = 1;
 	who.view = v1;
-	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1));
-	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1));
+	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1, 0));
+	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1, 0));
 	who.view = v2;
-	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1));
+	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1, 0));
 	memcpy(who.thread_name, "renamed\0\0\0\0\0\0\0\0", 16);
-	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1));
+	CHECK(!stack_table__add(t, &who, 0, NULL, 0, u, 2, 1, 0));
 	CHECKF(stack_table__len(t) == 3, "len %zu, want 3", stack_table__len(t));
 	s = stack_table__at(t, 0);
 	CHECK(s && s->view == v1 && s->count == 2 && !strcmp(s->thread_name, "worker"));
@@ -325,9 +325,55 @@ static void run_case(const char *what, int (*fn)(void))
 	       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
 }
 
+/*
+ * The timeline: with keep_times, every sample's time and weight in arrival
+ * order, naming its stack (aggregated as ever); past the bound, counted as
+ * dropped, the stacks' counts still whole. Without it, no times.
+ */
+static void test_times(void)
+{
+	struct stack_table *t = stack_table__new(), *off = stack_table__new();
+	struct stack_owner who = {.pid = 7, .tid = 8};
+	uint64_t a[] = {0x401000, 0x402000}, b[] = {0x403000};
+	const struct stack_time *times;
+	size_t n;
+
+	if (!t || !off) {
+		CHECK(0);
+		return;
+	}
+	stack_table__keep_times(t, 3000);
+	for (uint64_t i = 0; i < 5000; i++) {
+		CHECK(!stack_table__add(t, &who, 0, NULL, 0, i % 3 ? a : b, i % 3 ? 2 : 1, 10 + i,
+					1000 + i));
+		CHECK(!stack_table__add(off, &who, 0, NULL, 0, a, 2, 1, i));
+	}
+	times = stack_table__times(t, &n);
+	CHECKF(n == 3000 && stack_table__times_dropped(t) == 2000, "%zu times, %llu dropped", n,
+	       (unsigned long long)stack_table__times_dropped(t));
+	for (size_t i = 0; i < n; i++) {
+		const struct stack *st = stack_table__at(t, times[i].stack);
+
+		if (times[i].time_ns != 1000 + i || times[i].weight != 10 + i || !st ||
+		    st->nr_user != (i % 3 ? 2 : 1)) {
+			CHECKF(0, "time %zu: %llu weight %llu stack %u", i,
+			       (unsigned long long)times[i].time_ns,
+			       (unsigned long long)times[i].weight, times[i].stack);
+			break;
+		}
+	}
+	CHECKF(stack_table__len(t) == 2 && stack_table__samples(t) == 5000, "%zu stacks %llu",
+	       stack_table__len(t), (unsigned long long)stack_table__samples(t));
+	stack_table__times(off, &n);
+	CHECK(n == 0 && stack_table__times_dropped(off) == 0);
+	stack_table__free(t);
+	stack_table__free(off);
+}
+
 int main(void)
 {
 	test_aggregate();
+	test_times();
 	test_random();
 	test_owner();
 	run_case("stacks with NULL frame pointers and zero counts", case_null_frames);

@@ -211,7 +211,7 @@ run_one() {
 	case $c in
 	alone) e=$(elapsed_of "$W" "$SCALE") || return 1 ;;
 	kmod)
-		e=$(elapsed_of "$HRPROF" --backend kmod -F "$r" -l debug -o "$T/prof" -- "$W" "$SCALE") || return 1
+		e=$(elapsed_of "$HRPROF" --backend kmod -F "$r" -l debug --output "$T/prof" -- "$W" "$SCALE") || return 1
 		grep 'kmod stats:' "$T/log" | tail -n 1 >"$T/kstats"
 		s=$(kv samples "$T/kstats")
 		l=$(kv lost "$T/kstats")
@@ -222,7 +222,7 @@ run_one() {
 		fi
 		;;
 	perfbe)
-		e=$(elapsed_of "$HRPROF" --backend perf -F "$r" -o "$T/prof" -- "$W" "$SCALE") || return 1
+		e=$(elapsed_of "$HRPROF" --backend perf -F "$r" --output "$T/prof" -- "$W" "$SCALE") || return 1
 		s=$(daemon_counts "$T/log") l=${s#* } s=${s% *}
 		;;
 	perfrec)
@@ -299,7 +299,7 @@ percpu_one() {
 	kmod) set -- "$HRPROF" --backend kmod -l debug ;;
 	perfbe) set -- "$HRPROF" --backend perf ;;
 	esac
-	WL_RUSAGE_FILE=$T/rusage timeout -k 5 120 "$@" -F "$PERCPU_RATE" -o "$T/prof" -- \
+	WL_RUSAGE_FILE=$T/rusage timeout -k 5 120 "$@" -F "$PERCPU_RATE" --output "$T/prof" -- \
 		"$PERCPU_W" "$PERCPU_S" >"$log" 2>&1 || rc=$?
 	if [ $rc -ne 0 ] || [ ! -s "$T/rusage" ]; then
 		say "percpu $c failed (exit $rc): $(tail -n 5 "$log")"
@@ -363,17 +363,17 @@ cfi_one() {
 	case $c in
 	kmodcfi)
 		fn=hrprof_clock_timer
-		e=$(elapsed_of "$HRPROF" --backend kmod -F "$CFI_RATE" -l info -o "$T/prof" -- "${wl[@]}") ;;
+		e=$(elapsed_of "$HRPROF" --backend kmod -F "$CFI_RATE" -l info --output "$T/prof" -- "${wl[@]}") ;;
 	kmodfp)
 		fn=hrprof_clock_timer
-		e=$(elapsed_of "$HRPROF" --backend kmod --unwind fp -F "$CFI_RATE" -o "$T/prof" -- "${wl[@]}") ;;
+		e=$(elapsed_of "$HRPROF" --backend kmod --unwind fp -F "$CFI_RATE" --output "$T/prof" -- "${wl[@]}") ;;
 	kmodfpb)
 		# The same program built with frame pointers: the walk the CFI one
 		# replaces, over the same stacks (on nofp/bench a frame-pointer
 		# walk stops at the first frame).
 		fn=hrprof_clock_timer
-		e=$(elapsed_of "$HRPROF" --backend kmod --unwind fp -F "$CFI_RATE" -o "$T/prof" -- "$W" "$SCALE") ;;
-	perfbe) e=$(elapsed_of "$HRPROF" --backend perf -F "$CFI_RATE" -o "$T/prof" -- "${wl[@]}") ;;
+		e=$(elapsed_of "$HRPROF" --backend kmod --unwind fp -F "$CFI_RATE" --output "$T/prof" -- "$W" "$SCALE") ;;
+	perfbe) e=$(elapsed_of "$HRPROF" --backend perf -F "$CFI_RATE" --output "$T/prof" -- "${wl[@]}") ;;
 	perfdw8) e=$(elapsed_of perf record --call-graph dwarf,8192 -e cpu-clock -F "$CFI_RATE" -o "$T/perf.data" -- "${wl[@]}") ;;
 	perfdw32) e=$(elapsed_of perf record --call-graph dwarf,32768 -e cpu-clock -F "$CFI_RATE" -o "$T/perf.data" -- "${wl[@]}") ;;
 	esac || { trace_stop; return 1; }

@@ -18,7 +18,7 @@ if [ "$MODE" = collect ]; then
 	rmmod hrprof || die "rmmod failed: use count $(module_refcnt)"
 	insmod "$HRPROF_KO" || die "insmod without nmi_test failed"
 	mkdir -p "$OUT/absent"
-	vm_run absent 60 "$HRPROF" --backend kmod -F 499 -o "$OUT/absent" --kmod_source nmi-test -- "$WORKLOADS/hot" 1
+	vm_run absent 60 "$HRPROF" --backend kmod -F 499 --output "$OUT/absent" --kmod_source nmi-test -- "$WORKLOADS/hot" 1
 	rmmod hrprof || die "rmmod failed: use count $(module_refcnt)"
 	reload
 	[ "$(cat /sys/module/hrprof/parameters/nmi_test)" = Y ] || die "reloaded without nmi_test=1"

@@ -21,7 +21,7 @@ if [ "$MODE" = collect ]; then
 	wp=$!
 	wait_for "$OUT/attach.pid" 10 || die "hot wrote no pid file"
 	mkdir -p "$OUT/attach"
-	timeout -k 5 60 "$HRPROF" --backend kmod -o "$OUT/attach" -p "$(cat "$OUT/attach.pid")" \
+	timeout -k 5 60 "$HRPROF" --backend kmod --output "$OUT/attach" -p "$(cat "$OUT/attach.pid")" \
 		-F $RATE -l debug >"$OUT/attach.out" 2>"$OUT/attach.err" &
 	hp=$!
 	for ((i = 0; i < 600; i++)); do
@@ -37,7 +37,7 @@ if [ "$MODE" = collect ]; then
 	wait $hp || rc=$?
 	echo $rc >"$OUT/attach.rc"
 	mkdir -p "$OUT/global"
-	"$HRPROF" --backend kmod -g -F $RATE -l debug -o "$OUT/global" 2>"$OUT/global.err" &
+	"$HRPROF" --backend kmod -g -F $RATE -l debug --output "$OUT/global" 2>"$OUT/global.err" &
 	hp=$!
 	sleep 1
 	WL_RUSAGE_FILE=$OUT/global-hot.rusage "$WORKLOADS/hot" 2

@@ -7,7 +7,7 @@
 
 if [ "$MODE" = collect ]; then
 	mkdir -p "$OUT/killed"
-	WL_PID_FILE=$OUT/wl.pid "$HRPROF" --backend kmod -F 999 -o "$OUT/killed" -- "$WORKLOADS/hot" 30 \
+	WL_PID_FILE=$OUT/wl.pid "$HRPROF" --backend kmod -F 999 --output "$OUT/killed" -- "$WORKLOADS/hot" 30 \
 		>"$OUT/killed.out" 2>"$OUT/killed.err" &
 	hp=$!
 	wait_for "$OUT/wl.pid" 60 || {

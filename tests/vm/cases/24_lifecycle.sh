@@ -32,7 +32,7 @@ unload_load() {
 if [ "$MODE" = collect ]; then
 	# The daemon's session.
 	mkdir -p "$OUT/held"
-	WL_PID_FILE=$OUT/wl.pid "$HRPROF" --backend kmod -F 499 -o "$OUT/held" -- "$WORKLOADS/hot" 4 \
+	WL_PID_FILE=$OUT/wl.pid "$HRPROF" --backend kmod -F 499 --output "$OUT/held" -- "$WORKLOADS/hot" 4 \
 		>"$OUT/held.out" 2>"$OUT/held.err" &
 	hp=$!
 	wait_for "$OUT/wl.pid" 60 || {

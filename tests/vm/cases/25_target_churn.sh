@@ -71,7 +71,7 @@ if [ "$MODE" = collect ]; then
 	}
 	churn control "$VMBIN/switch_cost" fork 20000
 	mkdir -p "$OUT/churn"
-	churn churn "$HRPROF" --backend kmod -F 99 -l debug -o "$OUT/churn" -- "$VMBIN/switch_cost" fork 20000
+	churn churn "$HRPROF" --backend kmod -F 99 -l debug --output "$OUT/churn" -- "$VMBIN/switch_cost" fork 20000
 	exit 0
 fi
 

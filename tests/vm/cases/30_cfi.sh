@@ -34,7 +34,7 @@ if [ "$MODE" = collect ]; then
 	}
 	vm_hrprof hot 120 -F 499 -l info -- "$WORKLOADS/$N/hot" 6
 	mkdir -p "$OUT/hot_perf"
-	vm_run hot_perf 120 "$HRPROF" --backend perf -o "$OUT/hot_perf" -F 499 -- "$WORKLOADS/$N/hot" 6
+	vm_run hot_perf 120 "$HRPROF" --backend perf --output "$OUT/hot_perf" -F 499 -- "$WORKLOADS/$N/hot" 6
 	vm_hrprof hot_fp 120 -F 499 --unwind fp -- "$WORKLOADS/$N/hot" 2
 	attach recurse 120 -F 199 -l info -- "$WORKLOADS/$N/recurse" 4
 	attach threads 120 -F 499 -l info -- "$WORKLOADS/$N/threads" 4

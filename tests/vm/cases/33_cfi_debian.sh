@@ -34,7 +34,7 @@ if [ "$MODE" = collect ]; then
 		"$@" >/dev/null &
 		pid=$!
 		sleep 0.3
-		timeout -k 5 200 "$HRPROF" --backend kmod -F 999 -l info -o "$OUT/$name-kmod" -p "$pid" \
+		timeout -k 5 200 "$HRPROF" --backend kmod -F 999 -l info --output "$OUT/$name-kmod" -p "$pid" \
 			2>"$OUT/$name-kmod.err" &
 		k=$!
 		# The module's hrprof compiles the tables before it samples: the
@@ -43,7 +43,7 @@ if [ "$MODE" = collect ]; then
 			grep -q 'backend kmod:' "$OUT/$name-kmod.err" 2>/dev/null && break
 			sleep 0.05
 		done
-		timeout -k 5 200 "$HRPROF" --backend perf -F 797 -o "$OUT/$name-perf" -p "$pid" \
+		timeout -k 5 200 "$HRPROF" --backend perf -F 797 --output "$OUT/$name-perf" -p "$pid" \
 			2>"$OUT/$name-perf.err" &
 		p=$!
 		wait "$pid"

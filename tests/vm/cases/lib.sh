@@ -104,13 +104,13 @@ vm_run() {
 	return $rc
 }
 
-# vm_hrprof NAME SECS ARGS...: `hrprof --backend kmod -o OUT/NAME ARGS...`
+# vm_hrprof NAME SECS ARGS...: `hrprof --backend kmod --output OUT/NAME ARGS...`
 # through vm_run; fails the case unless it exits 0 with a profile.
 vm_hrprof() {
 	local name=$1 secs=$2
 	shift 2
 	mkdir -p "$OUT/$name"
-	vm_run "$name" "$secs" "$HRPROF" --backend kmod -o "$OUT/$name" "$@" ||
+	vm_run "$name" "$secs" "$HRPROF" --backend kmod --output "$OUT/$name" "$@" ||
 		die "hrprof --backend kmod $* exited $(cat "$OUT/$name.rc"): $(tail -n 8 "$OUT/$name.err")"
 	ls "$OUT/$name"/*.pb.gz >/dev/null 2>&1 || die "hrprof $* wrote no profile: $(tail -n 8 "$OUT/$name.err")"
 }

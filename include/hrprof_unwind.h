@@ -62,14 +62,13 @@ struct hrprof_uregs {
  */
 typedef bool (*hrprof_uw_read)(void *ctx, __u64 addr, __u64 *val);
 
-/* The row covering pc (an offset from the table's base), or NULL. */
-static inline const struct hrprof_cfi_row *hrprof_cfi_lookup(const struct hrprof_cfi_row *rows,
-							     __u32 nrows, __u64 pc)
+/*
+ * The row covering pc among rows[lo .. hi), whose answer is known to lie
+ * in rows[lo - 1 .. hi - 1]: the last row whose pc is at most pc, or NULL.
+ */
+static inline const struct hrprof_cfi_row *hrprof_cfi_search(const struct hrprof_cfi_row *rows,
+							     __u32 lo, __u32 hi, __u64 pc)
 {
-	__u32 lo = 0, hi = nrows;
-
-	if (pc > 0xffffffffULL)
-		return 0;
 	while (lo < hi) {
 		__u32 mid = lo + (hi - lo) / 2;
 
@@ -79,6 +78,13 @@ static inline const struct hrprof_cfi_row *hrprof_cfi_lookup(const struct hrprof
 			hi = mid;
 	}
 	return lo ? &rows[lo - 1] : 0;
+}
+
+/* The row covering pc (an offset from the table's base), or NULL. */
+static inline const struct hrprof_cfi_row *hrprof_cfi_lookup(const struct hrprof_cfi_row *rows,
+							     __u32 nrows, __u64 pc)
+{
+	return pc > 0xffffffffULL ? 0 : hrprof_cfi_search(rows, 0, nrows, pc);
 }
 
 /*
@@ -126,24 +132,13 @@ hrprof_cfi_lookup_indexed(const struct hrprof_cfi_row *rows, __u32 nrows, const 
 			  __u32 nblocks, __u32 shift, __u64 pc)
 {
 	__u64 b;
-	__u32 lo, hi;
 
 	if (pc > 0xffffffffULL || pc < rows[0].pc)
 		return 0;
 	b = (pc - rows[0].pc) >> shift;
 	if (b >= nblocks)
 		return &rows[nrows - 1];
-	lo = first[b];
-	hi = first[b + 1];
-	while (lo < hi) {
-		__u32 mid = lo + (hi - lo) / 2;
-
-		if (rows[mid].pc <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo ? &rows[lo - 1] : 0;
+	return hrprof_cfi_search(rows, first[b], first[b + 1], pc);
 }
 
 /* The largest CFA offset a row may hold (a 16 MiB frame); the compiler

@@ -34,7 +34,7 @@ CFLAGS += -std=gnu11 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow \
 	  -Wno-unused-parameter -D_GNU_SOURCE -DHRPROF_VERSION='"$(VERSION)"' \
 	  -Iinclude -Iuserspace -I$(O)/gen $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS := -lelf -ldw -lprotobuf-c -luring -lzstd -lz -lcurl -lstdc++ -lpthread
+LDLIBS := -lelf -ldw -ldebuginfod -llzma -lprotobuf-c -luring -lzstd -lz -lcurl -lstdc++ -lpthread
 
 ifeq ($(V),1)
 Q :=
@@ -56,7 +56,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
 WORKLOAD_DIR := $(BUILD_ROOT)/workloads
 
-.PHONY: all deps deps-build deps-check deps-build-check demo check check-release check-asan bench clean format \
+.PHONY: all deps deps-build deps-bench deps-check deps-build-check demo check check-release check-asan bench clean format \
 	format-check workloads unit-tests kmod
 
 all: $(O)/hrprof
@@ -94,8 +94,12 @@ workloads:
 
 # Debian packages: the build, then the tests (go tool pprof decodes profiles).
 DEB_BUILD := gcc g++ make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev libprotobuf-c-dev \
-	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev binutils
-DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux xz-utils perl ripgrep
+	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev liblzma-dev \
+	     libdebuginfod-dev binutils
+DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux xz-utils perl ripgrep \
+	    elfutils debuginfod
+# make bench also names code with its debug info (C++ and C).
+DEB_BENCH := libstdc++6-12-dbg libc6-dbg
 # The module's tests: both Debian 12 kernels, booted under qemu.
 DEB_KMOD := qemu-system-x86 busybox-static cpio kmod xz-utils dwarves dkms \
 	    linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
@@ -107,6 +111,11 @@ deps:
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		$(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD)
+
+deps-bench:
+	@echo "installing: $(DEB_BENCH)"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BENCH)
 
 deps-build:
 	@echo "installing: $(DEB_BUILD)"
@@ -144,7 +153,9 @@ check: deps-check
 	$(Q)tests/run.sh $(BUILD_ROOT)
 
 bench: deps-check
-	$(Q)$(MAKE) --no-print-directory all workloads $(O)/bench/unwind_replay $(O)/bench/cfi_compile
+	$(call install_missing,$(DEB_BENCH),deps-bench)
+	$(Q)$(MAKE) --no-print-directory all workloads $(O)/bench/unwind_replay $(O)/bench/cfi_compile \
+		$(O)/bench/sym_lines
 	$(Q)tests/bench/bench.sh $(O)/hrprof $(WORKLOAD_DIR)
 	$(Q)for cg in dwarf,8192 dwarf,32768; do \
 		BENCH_RATES="99 1000" BENCH_WORKLOAD=nofp/bench BENCH_PERF_CG="--call-graph $$cg" \
@@ -153,11 +164,20 @@ bench: deps-check
 	$(Q)$(O)/bench/unwind_replay 3 32768
 	$(Q)$(O)/bench/unwind_replay 3 8192
 	$(Q)$(O)/bench/cfi_compile 5 $(wildcard $(CFI_BENCH_OBJECTS))
+	$(Q)$(O)/bench/sym_lines 5 5000 $(wildcard $(SYM_BENCH_OBJECTS))
 
 # Objects whose CFI compilation make bench times (those present).
 LIBDIR := /usr/lib/x86_64-linux-gnu
 CFI_BENCH_OBJECTS := $(LIBDIR)/libc.so.6 $(LIBDIR)/libstdc++.so.6 $(LIBDIR)/libpython3.11.so.1.0 \
 		     $(LIBDIR)/libperl.so.5.36 /usr/bin/python3.11 /usr/bin/rg
+
+# Objects whose naming make bench times: C++ (libstdc++ built with its
+# DWARF, from libstdc++6-12-dbg) and C (libc, its debug file from libc6-dbg).
+SYM_BENCH_OBJECTS := $(LIBDIR)/debug/libstdc++.so.6 $(LIBDIR)/libc.so.6
+
+$(O)/bench/sym_lines: tests/bench/sym_lines.c $(LIB_OBJS)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
 
 $(O)/bench/cfi_compile: tests/bench/cfi_compile.c $(LIB_OBJS)
 	$(Q)mkdir -p $(@D)

@@ -6,6 +6,8 @@
 #
 # usage: tests/run.sh BUILD_ROOT [PATTERN]
 set -u
+# debuginfod servers only where a test starts its own (tests/integration/debuginfod.sh)
+unset DEBUGINFOD_URLS
 root=${1:-build}
 pattern=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)

@@ -119,7 +119,6 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 {
 	struct export_item item = {.snap = s};
 	struct exporter *e;
-
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
 	item.pprof = profile__build(s, t->sy, t->opts, &item.samples);
@@ -128,8 +127,9 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 		t->stats.failed++;
 		return;
 	}
-	log_debug("profile %" PRIu64 ": %" PRIu64 " samples, %zu stacks, %" PRIu64 " lost", s->seq,
-		  item.samples, stack_table__len(s->stacks), s->lost);
+	log_debug("profile %" PRIu64 ": %" PRIu64 " samples, %zu stacks, %" PRIu64
+		  " lost, built (frames named) in %.1f ms",
+		  s->seq, item.samples, stack_table__len(s->stacks), s->lost, t->build_ns / 1e6);
 	if (!item.samples)
 		t->stats.empty++;
 	t->stats.samples += item.samples;
@@ -143,7 +143,7 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 	stats_send(t, s, &item);
 	/* ddprof's --worker_period: the symbol caches start afresh every N profiles. */
 	if (++t->since_reset >= t->opts->worker_period) {
-		struct symbolizer *fresh = symbolizer__new();
+		struct symbolizer *fresh = symbolizer__new(t->opts);
 
 		if (fresh) {
 			symbolizer__free(t->sy);
@@ -188,7 +188,7 @@ int export_thread__start(struct export_thread **out, const struct options *opts,
 		return -ENOMEM;
 	t->opts = opts;
 	t->exporters = exporters;
-	t->sy = symbolizer__new();
+	t->sy = symbolizer__new(t->opts);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
 	if (!t->sy) {

@@ -58,10 +58,12 @@ struct options {
 	const char *pprof_prefix; /* --debug_pprof_prefix: each profile also to PREFIX<time>... */
 	bool timeline;		  /* each sample's time (end_timestamp_ns) */
 	bool inlined_functions;
+	unsigned int debuginfod_wait; /* ms a profile waits for debuginfod, at most */
 	bool show_samples;
-	bool do_export;		 /* false: no uploads (ddprof's --do_export) */
-	const char *switch_user; /* the command runs as this user */
-	int nice;		 /* the profiler's niceness, when nice_set */
+	bool disable_symbolization; /* user frames as addresses only */
+	bool do_export;		    /* false: no uploads (ddprof's --do_export) */
+	const char *switch_user;    /* the command runs as this user */
+	int nice;		    /* the profiler's niceness, when nice_set */
 	bool nice_set;
 	const char *cpu_affinity; /* hex CPU mask for the profiler, as given */
 	uint64_t cpu_mask[16];	  /* cpu_affinity read: CPUs 0..1023 */

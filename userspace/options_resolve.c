@@ -279,11 +279,6 @@ int options_resolve(struct options *o)
 	err = resolve_endpoint(o);
 	if (err)
 		return err;
-	if (o->inlined_functions)
-		options_warn(
-		    "--inlined_functions: inlined functions are not yet reported as frames of "
-		    "their "
-		    "own: they count in the function they were inlined into");
 	o->nice_set = given_at(o, offsetof(struct options, nice));
 	if (o->cpu_affinity) {
 		o->cpu_mask_set = parse_cpu_mask(o->cpu_affinity, o->cpu_mask,

@@ -51,7 +51,8 @@ struct pprof_function_rec {
 struct pprof_location_rec {
 	uint64_t mapping_id;
 	uint64_t address;
-	uint64_t function_id;
+	size_t line_off; /* into pprof.lines */
+	size_t nlines;
 };
 
 struct pprof_sample_rec {
@@ -92,6 +93,8 @@ struct pprof {
 	size_t nmaps, cap_maps;
 	struct pprof_location_rec *locs;
 	size_t nlocs, cap_locs;
+	struct pprof_line *lines;
+	size_t nlines, cap_lines;
 
 	struct pprof_sample_rec *samples;
 	size_t nsamples, cap_samples;
@@ -192,6 +195,7 @@ void pprof__free(struct pprof *p)
 	free(p->comments);
 	free(p->maps);
 	free(p->locs);
+	free(p->lines);
 	free(p->samples);
 	free(p->sample_locs);
 	free(p->sample_vals);
@@ -307,32 +311,52 @@ uint64_t pprof__function(struct pprof *p, const char *name, const char *system_n
 
 /* A mapping or function id that was never returned is a caller bug; it also
  * gives 0 rather than an unresolvable reference in the encoded profile. */
-uint64_t pprof__location(struct pprof *p, uint64_t mapping_id, uint64_t address,
-			 uint64_t function_id)
+uint64_t pprof__location_lines(struct pprof *p, uint64_t mapping_id, uint64_t address,
+			       const struct pprof_line *lines, size_t nlines)
 {
 	struct pprof_location_rec *l;
 
-	if (mapping_id > p->nmaps || function_id > p->nfns)
+	if (mapping_id > p->nmaps || (nlines && !lines) || nlines > SIZE_MAX - p->nlines)
 		return 0;
-	if (array__reserve(&p->locs, &p->cap_locs, p->nlocs + 1, sizeof(*p->locs)))
+	for (size_t i = 0; i < nlines; i++)
+		if (!lines[i].function_id || lines[i].function_id > p->nfns)
+			return 0;
+	if (array__reserve(&p->locs, &p->cap_locs, p->nlocs + 1, sizeof(*p->locs)) ||
+	    array__reserve(&p->lines, &p->cap_lines, p->nlines + nlines, sizeof(*p->lines)))
 		return 0;
 	l = &p->locs[p->nlocs++];
 	l->mapping_id = mapping_id;
 	l->address = address;
-	l->function_id = function_id;
+	l->line_off = p->nlines;
+	l->nlines = nlines;
+	if (nlines)
+		memcpy(p->lines + p->nlines, lines, nlines * sizeof(*lines));
+	p->nlines += nlines;
 	return p->nlocs;
+}
+
+uint64_t pprof__location(struct pprof *p, uint64_t mapping_id, uint64_t address,
+			 uint64_t function_id)
+{
+	struct pprof_line line = {function_id, 0};
+
+	if (function_id > p->nfns)
+		return 0;
+	return pprof__location_lines(p, mapping_id, address, &line, function_id ? 1 : 0);
 }
 
 const char *pprof__location_name(const struct pprof *p, uint64_t loc_id)
 {
 	const struct pprof_location_rec *l;
+	uint64_t fn;
 
 	if (!loc_id || loc_id > p->nlocs)
 		return "?";
 	l = &p->locs[loc_id - 1];
-	if (!l->function_id || l->function_id > p->nfns)
+	if (!l->nlines)
 		return "?";
-	return p->strs[p->fns[l->function_id - 1].name].s;
+	fn = p->lines[l->line_off].function_id;
+	return p->strs[p->fns[fn - 1].name].s;
 }
 
 /* Records a sample: -EINVAL for an unknown location id, a label without a key,
@@ -434,8 +458,8 @@ static int pprof_msgs__alloc(struct pprof_msgs *m, const struct pprof *p)
 	m->fnp = xcalloc(p->nfns, sizeof(*m->fnp));
 	m->loc = xcalloc(p->nlocs, sizeof(*m->loc));
 	m->locp = xcalloc(p->nlocs, sizeof(*m->locp));
-	m->line = xcalloc(p->nlocs, sizeof(*m->line));
-	m->linep = xcalloc(p->nlocs, sizeof(*m->linep));
+	m->line = xcalloc(p->nlines, sizeof(*m->line));
+	m->linep = xcalloc(p->nlines, sizeof(*m->linep));
 	m->smp = xcalloc(p->nsamples, sizeof(*m->smp));
 	m->smpp = xcalloc(p->nsamples, sizeof(*m->smpp));
 	m->lab = xcalloc(p->nlabels, sizeof(*m->lab));
@@ -520,13 +544,14 @@ static void pprof_msgs__fill(struct pprof_msgs *m, const struct pprof *p,
 		l->id = i + 1;
 		l->mapping_id = r->mapping_id;
 		l->address = r->address;
-		if (r->function_id) {
-			perftools__profiles__line__init(&m->line[i]);
-			m->line[i].function_id = r->function_id;
-			m->linep[i] = &m->line[i];
-			l->n_line = 1;
-			l->line = &m->linep[i];
+		for (size_t j = r->line_off; j < r->line_off + r->nlines; j++) {
+			perftools__profiles__line__init(&m->line[j]);
+			m->line[j].function_id = p->lines[j].function_id;
+			m->line[j].line = p->lines[j].line;
+			m->linep[j] = &m->line[j];
 		}
+		l->n_line = r->nlines;
+		l->line = r->nlines ? &m->linep[r->line_off] : NULL;
 		m->locp[i] = l;
 	}
 	prof->n_location = p->nlocs;

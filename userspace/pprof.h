@@ -42,10 +42,21 @@ uint64_t pprof__mapping(struct pprof *p, uint64_t start, uint64_t limit, uint64_
 /* Interned by (name, system_name, filename). */
 uint64_t pprof__function(struct pprof *p, const char *name, const char *system_name,
 			 const char *filename);
+/* One line of a location: with inlined calls, a location has several,
+ * the innermost function first and the function they are inlined into last;
+ * line is the source line in each (0 when unknown). */
+struct pprof_line {
+	uint64_t function_id;
+	int64_t line;
+};
+
+/* mapping_id may be 0 (no mapping); every line's function must exist. */
+uint64_t pprof__location_lines(struct pprof *p, uint64_t mapping_id, uint64_t address,
+			       const struct pprof_line *lines, size_t nlines);
 /* mapping_id may be 0 (no mapping); function_id may be 0 (no line). */
 uint64_t pprof__location(struct pprof *p, uint64_t mapping_id, uint64_t address,
 			 uint64_t function_id);
-/* The name of location loc_id's function ("?" when none). */
+/* The name of location loc_id's (innermost) function ("?" when none). */
 const char *pprof__location_name(const struct pprof *p, uint64_t loc_id);
 /* locs is leaf first; values has one entry per sample type. Returns -errno. */
 int pprof__sample(struct pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,

@@ -26,9 +26,11 @@
 struct symbolizer {
 	struct sym_cache *cache;
 	struct ksyms *ksyms;
+	struct sym_fetcher *fetcher; /* debuginfod, when DEBUGINFOD_URLS is set */
+	uint64_t wait_ns;	     /* what a profile waits for it, at most */
 };
 
-struct symbolizer *symbolizer__new(void)
+struct symbolizer *symbolizer__new(const struct options *opts)
 {
 	struct symbolizer *sy = calloc(1, sizeof(*sy));
 
@@ -39,6 +41,9 @@ struct symbolizer *symbolizer__new(void)
 		free(sy);
 		return NULL;
 	}
+	sy->fetcher = sym_fetcher__new();
+	sym_cache__set_fetcher(sy->cache, sy->fetcher);
+	sy->wait_ns = (opts ? opts->debuginfod_wait : 2000) * 1000000ull;
 	return sy;
 }
 
@@ -47,6 +52,7 @@ void symbolizer__free(struct symbolizer *sy)
 	if (!sy)
 		return;
 	sym_cache__free(sy->cache);
+	sym_fetcher__free(sy->fetcher);
 	ksyms__free(sy->ksyms);
 	free(sy);
 }
@@ -117,7 +123,9 @@ struct builder {
 	uint64_t kernel_mapping;
 	int64_t period_ns;
 	bool cycles;
-	bool show; /* --show_samples */
+	bool show;    /* --show_samples */
+	bool inlines; /* -I: inlined functions as lines of their own */
+	bool nosym;   /* --disable_symbolization: user frames unnamed */
 };
 
 /* Synthetic frames ([lost], the root frame...) get one location per name. */
@@ -165,8 +173,8 @@ static uint64_t pprof_mapping_of(struct builder *b, const struct proc_view *p,
 	if (!*id) {
 		e = mapping__is_file(m) ? open_elf(b, p, m) : NULL;
 		*id = pprof__mapping(b->pp, m->start, m->end, m->pgoff, m->path,
-				     e ? sym_elf__build_id(e) : "", e && sym_elf__has_symbols(e),
-				     false);
+				     e ? sym_elf__build_id(e) : "",
+				     e && !b->nosym && sym_elf__has_symbols(e), false);
 		if (*id >= b->nelfs) {
 			size_t n = b->nelfs ? b->nelfs * 2 : 64;
 			struct sym_elf **elfs;
@@ -191,8 +199,11 @@ static uint64_t user_location(struct builder *b, const struct proc_view *p, uint
 {
 	uint64_t look = leaf ? ip : ip - 1, *id, fn = 0, mid = 0;
 	const struct mapping *m = NULL;
+	struct sym_frame frames[SYM_FRAMES_MAX];
+	struct pprof_line lines[SYM_FRAMES_MAX];
 	char name[512];
 	struct sym_info info;
+	size_t nf = 0;
 
 	if (p)
 		m = proc_view__find_mapping(p, look);
@@ -208,15 +219,26 @@ static uint64_t user_location(struct builder *b, const struct proc_view *p, uint
 		struct sym_elf *elf = NULL;
 
 		mid = pprof_mapping_of(b, p, m, &elf);
-		if (elf && sym_elf__offset_to_vaddr(elf, off, &vaddr) &&
-		    sym_elf__lookup(elf, vaddr, &info)) {
-			fn = pprof__function(b->pp, info.name, info.raw_name,
-					     info.file ? info.file : m->path);
-		} else {
-			snprintf(name, sizeof(name), "%s+0x%" PRIx64, base ? base + 1 : m->path,
-				 off);
-			fn = pprof__function(b->pp, name, name, m->path);
+		if (b->nosym) {
+			*id = pprof__location(b->pp, mid, ip, 0);
+			return *id;
 		}
+		if (elf && sym_elf__offset_to_vaddr(elf, off, &vaddr))
+			nf = sym_elf__frames(elf, vaddr, b->inlines, frames, SYM_FRAMES_MAX);
+		if (nf) {
+			for (size_t i = 0; i < nf; i++) {
+				lines[i].function_id =
+				    pprof__function(b->pp, frames[i].name, frames[i].raw_name,
+						    frames[i].file ? frames[i].file : m->path);
+				lines[i].line = frames[i].line;
+				if (!lines[i].function_id)
+					return 0;
+			}
+			*id = pprof__location_lines(b->pp, mid, ip, lines, nf);
+			return *id;
+		}
+		snprintf(name, sizeof(name), "%s+0x%" PRIx64, base ? base + 1 : m->path, off);
+		fn = pprof__function(b->pp, name, name, m->path);
 	} else if (p && p->jit && perfmap__lookup(p->jit->map, look, &info)) {
 		if (m)
 			mid = pprof_mapping_of(b, p, m, NULL);
@@ -465,6 +487,8 @@ struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 	b.period_ns = 1000000000 / (int64_t)opts->frequency;
 	b.cycles = opts->event == EVENT_CYCLES;
 	b.show = opts->show_samples;
+	b.inlines = opts->inlined_functions;
+	b.nosym = opts->disable_symbolization;
 	locs = malloc((opts->max_frames + 1024) * sizeof(*locs));
 	if (!b.pp || !locs)
 		goto out;
@@ -474,6 +498,7 @@ struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 		goto out;
 	pprof__set_time(b.pp, (int64_t)s->start_ns, (int64_t)(s->end_ns - s->start_ns));
 	add_comments(&b, opts);
+	sym_cache__set_deadline(sy->cache, clock_ns(CLOCK_MONOTONIC) + sy->wait_ns);
 
 	add_main_mapping(&b);
 	*samples = stack_table__samples(s->stacks);

@@ -15,8 +15,9 @@
 struct pprof;
 struct symbolizer;
 
-/* NULL only when out of memory. */
-struct symbolizer *symbolizer__new(void);
+/* NULL only when out of memory. opts (may be NULL: defaults) gives
+ * --debuginfod_wait; debuginfod is asked when DEBUGINFOD_URLS is set. */
+struct symbolizer *symbolizer__new(const struct options *opts);
 void symbolizer__free(struct symbolizer *sy);
 /* Drops cached files past their bound, between profiles. */
 void symbolizer__trim(struct symbolizer *sy);

@@ -62,8 +62,54 @@ bool sym_elf__offset_to_vaddr(const struct sym_elf *elf, uint64_t offset, uint64
 /* Finds the function that contains vaddr (an ELF virtual address). */
 bool sym_elf__lookup(struct sym_elf *elf, uint64_t vaddr, struct sym_info *info);
 
+/* One function at an address: the symbol's own, or one inlined into it. */
+struct sym_frame {
+	const char *name;     /* demangled */
+	const char *raw_name; /* as stored */
+	const char *file;     /* source file of line, NULL when unknown */
+	uint32_t line;	      /* 0 when unknown */
+};
+
+#define SYM_FRAMES_MAX 32 /* inlined calls deeper than this are cut (the outer kept) */
+
+/*
+ * The functions at vaddr, innermost first: with inlines, each function
+ * inlined there (from DWARF) and, last, the symbol's function; without, that
+ * function alone. Each frame's line is where it is at vaddr: the line table's
+ * for the innermost, the call site of the one inlined into it for the
+ * others. Returns how many (1 <= n <= max, max >= 1), 0 when no symbol
+ * holds vaddr. Strings live as long as elf.
+ */
+size_t sym_elf__frames(struct sym_elf *elf, uint64_t vaddr, bool inlines, struct sym_frame *out,
+		       size_t max);
+
 /* True when symbols came from anywhere (symtab, dynsym or a debug file). */
 bool sym_elf__has_symbols(const struct sym_elf *elf);
+
+/* ---- debuginfod ---- */
+
+struct sym_fetcher;
+
+enum { SYM_FETCH_NONE, SYM_FETCH_PENDING, SYM_FETCH_DONE, SYM_FETCH_FAILED };
+
+/* A fetcher of debug files from the debuginfod servers in DEBUGINFOD_URLS
+ * (its thread started); NULL when that is unset or empty, or on failure. */
+struct sym_fetcher *sym_fetcher__new(void);
+/* Stops the thread (a transfer in progress is aborted within a second). */
+void sym_fetcher__free(struct sym_fetcher *f);
+/* The debug file of build_id (hex): asked for the first time, then waited
+ * for until deadline_ns (CLOCK_MONOTONIC) at most. SYM_FETCH_DONE with its
+ * path in *path (malloc'd), or SYM_FETCH_PENDING, or SYM_FETCH_FAILED. */
+int sym_fetcher__get(struct sym_fetcher *f, const char *build_id, uint64_t deadline_ns,
+		     char **path);
+/* Where build_id stands, without asking or waiting (SYM_FETCH_NONE: never asked). */
+int sym_fetcher__state(struct sym_fetcher *f, const char *build_id);
+
+/* Files without debug information here have it asked of f (not owned),
+ * waiting at most until the deadline; one whose answer came late is opened
+ * again, with it, after the next trim. */
+void sym_cache__set_fetcher(struct sym_cache *cache, struct sym_fetcher *f);
+void sym_cache__set_deadline(struct sym_cache *cache, uint64_t deadline_ns);
 
 /* ---- the kernel ---- */
 

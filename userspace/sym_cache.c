@@ -48,6 +48,8 @@ struct sym_cache {
 	uint64_t clock;
 	uint64_t trimmed_at;
 	char *debug_dir;
+	struct sym_fetcher *fetcher; /* debuginfod, or NULL */
+	uint64_t deadline_ns;	     /* for its answers, this profile */
 };
 
 /* ---- keys: nodes by their string, in the one hash table ---- */
@@ -177,6 +179,18 @@ int sym_cache__set_debug_dir(struct sym_cache *c, const char *dir)
 	return 0;
 }
 
+void sym_cache__set_fetcher(struct sym_cache *c, struct sym_fetcher *f)
+{
+	if (c)
+		c->fetcher = f;
+}
+
+void sym_cache__set_deadline(struct sym_cache *c, uint64_t deadline_ns)
+{
+	if (c)
+		c->deadline_ns = deadline_ns;
+}
+
 static void sym_cache__remember_fail(struct sym_cache *c, const char *key)
 {
 	struct hnode **slot = &c->fail_ring[c->fail_head];
@@ -303,7 +317,7 @@ struct sym_elf *sym_cache__elf(struct sym_cache *c, const char *path, uint64_t d
 			elf_file__close(&f);
 			goto out;
 		}
-		e = sym_elf__load(c->debug_dir, path, &f, build_id);
+		e = sym_elf__load(c->debug_dir, path, &f, build_id, c->fetcher, c->deadline_ns);
 		if (!e)
 			goto out;
 		c->elfs[c->nelfs++] = e;
@@ -347,6 +361,11 @@ void sym_cache__trim(struct sym_cache *c)
 	}
 	for (size_t i = 0; i < evict; i++)
 		c->elfs[i]->doomed = true;
+	/* debuginfod answered since: open those again, with their debug file */
+	for (size_t i = evict; i < c->nelfs; i++)
+		if (c->elfs[i]->debug_pending &&
+		    sym_fetcher__state(c->fetcher, c->elfs[i]->build_id) == SYM_FETCH_DONE)
+			c->elfs[i]->doomed = true;
 	/* A removal moves a later entry into slot i: look at it again. (One
 	 * moved from the table's start to its end is looked at twice.) */
 	for (size_t i = 0; i < c->keys.cap;) {

@@ -3,10 +3,13 @@
  * Separate debug files: by build id under the debug directory
  * (.build-id/xx/rest.debug), else by .gnu_debuglink (next to the file, in
  * its .debug/, under the debug directory), with the link's CRC checked.
+ * And MiniDebugInfo (.gnu_debugdata: an xz-compressed ELF file holding the
+ * symbols a stripped file left out, as Fedora ships), through liblzma.
  */
 #include <elfutils/libdwelf.h>
 #include <errno.h>
 #include <limits.h>
+#include <lzma.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,4 +144,89 @@ bool debug_find(const char *debug_dir, const char *path, const struct elf_file *
 		found = debug_find_in(s, "", out, sec);
 	free(s);
 	return found;
+}
+
+/* ---- debuginfod ---- */
+
+bool debug_fetch(struct sym_fetcher *fetcher, uint64_t deadline_ns, const char *build_id,
+		 struct elf_file *out, struct elf_sections *sec, bool *pending)
+{
+	char id[2 * BUILD_ID_MAX + 1], *path;
+	int state = sym_fetcher__get(fetcher, build_id, deadline_ns, &path);
+
+	*pending = state == SYM_FETCH_PENDING;
+	if (state != SYM_FETCH_DONE)
+		return false;
+	if (elf_file__open(out, path) < 0) {
+		log_warn("sym: debuginfod's %s for %s is not a readable ELF file", path, build_id);
+		free(path);
+		return false;
+	}
+	build_id_hex(out->elf, id);
+	elf_sections__scan(out->elf, sec);
+	if (strcmp(id, build_id) != 0 || (!sec->symtab && !sec->dwarf)) {
+		log_warn("sym: debuginfod's %s is not the debug file of %s", path, build_id);
+		elf_file__close(out);
+		free(path);
+		return false;
+	}
+	log_debug("sym: debug file %s (debuginfod)", path);
+	free(path);
+	return true;
+}
+
+/* ---- MiniDebugInfo ---- */
+
+#define MINIDEBUG_MAX (256u << 20) /* bytes decompressed, at most */
+
+Elf *minidebug_open(Elf_Scn *scn, void **buf)
+{
+	Elf_Data *in = elf_rawdata(scn, NULL);
+	lzma_stream strm = LZMA_STREAM_INIT;
+	size_t cap = 0, len = 0;
+	lzma_ret ret = LZMA_OK;
+	uint8_t *out = NULL;
+	GElf_Ehdr eh;
+	Elf *elf;
+
+	*buf = NULL;
+	if (!in || !in->d_buf || !in->d_size ||
+	    lzma_stream_decoder(&strm, MINIDEBUG_MAX, 0) != LZMA_OK)
+		return NULL;
+	strm.next_in = in->d_buf;
+	strm.avail_in = in->d_size;
+	while (ret == LZMA_OK) {
+		if (len == cap) {
+			size_t n = cap ? cap * 2 : in->d_size * 4 + 4096;
+			uint8_t *p;
+
+			if (n > MINIDEBUG_MAX)
+				n = MINIDEBUG_MAX;
+			if (n <= cap || !(p = realloc(out, n)))
+				break;
+			out = p;
+			cap = n;
+		}
+		strm.next_out = out + len;
+		strm.avail_out = cap - len;
+		ret = lzma_code(&strm, LZMA_FINISH);
+		len = cap - strm.avail_out;
+	}
+	lzma_end(&strm);
+	if (ret != LZMA_STREAM_END) {
+		log_debug("sym: .gnu_debugdata cannot be decompressed (xz error %d)", (int)ret);
+		free(out);
+		return NULL;
+	}
+	elf = elf_memory((char *)out, len);
+	if (!elf || elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh) ||
+	    !elf_headers_fit(elf, &eh, len)) {
+		log_debug("sym: .gnu_debugdata is not ELF");
+		if (elf)
+			elf_end(elf);
+		free(out);
+		return NULL;
+	}
+	*buf = out;
+	return elf;
 }

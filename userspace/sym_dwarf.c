@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * DWARF source file names: opened on the first lookup that wants one; each
- * compile unit's subprograms are scanned once, on the first lookup in it,
- * with bounds on units, ranges, depth and DIEs visited (input is untrusted).
+ * DWARF: source files, lines and inlined calls. Opened on the first lookup
+ * that wants one; each compile unit's subprograms are scanned once, on the
+ * first lookup in it (their ranges kept, sorted, for the inlined calls), with
+ * bounds on units, ranges, depth and DIEs visited (input is untrusted).
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
@@ -10,11 +11,14 @@
 #include <string.h>
 
 #include "sym_elf.h"
+#include "util.h"
 
-#define DWARF_UNITS_MAX	 (1u << 20)
-#define DWARF_RANGES_MAX (1u << 16) /* per DIE */
-#define DWARF_SCAN_MAX	 (1u << 22) /* DIEs visited per compile unit */
-#define DWARF_DEPTH_MAX	 16
+#define DWARF_UNITS_MAX	  (1u << 20)
+#define DWARF_RANGES_MAX  (1u << 16) /* per DIE */
+#define DWARF_SCAN_MAX	  (1u << 22) /* DIEs visited per compile unit */
+#define DWARF_DEPTH_MAX	  16
+#define DWARF_SUBS_MAX	  (1u << 24) /* subprogram ranges kept per file */
+#define DWARF_INLINE_DIES (1u << 16) /* DIEs visited finding one address's inlines */
 
 static int dw_range_cmp(const void *a, const void *b)
 {
@@ -125,7 +129,28 @@ static struct esym *sym_elf__at(struct sym_elf *e, uint64_t addr)
 	return NULL;
 }
 
-/* Gives every symbol that starts a range of a subprogram its declaration file. */
+static void sym_elf__dw_add_sub(struct sym_elf *e, Dwarf_Die *die, uint64_t lo, uint64_t hi)
+{
+	if (hi <= lo || e->nsubs >= DWARF_SUBS_MAX)
+		return;
+	if (e->nsubs == e->subs_cap) {
+		size_t n = e->subs_cap ? e->subs_cap * 2 : 256;
+		struct dw_sub *p = realloc(e->subs, n * sizeof(*p));
+
+		if (!p)
+			return; /* names stay right; its inlined calls go unseen */
+		e->subs = p;
+		e->subs_cap = n;
+	}
+	e->subs[e->nsubs].lo = lo;
+	e->subs[e->nsubs].hi = hi;
+	e->subs[e->nsubs].die = *die;
+	e->nsubs++;
+	e->subs_sorted = false;
+}
+
+/* Keeps the subprogram's ranges and gives every symbol that starts one of
+ * them its declaration file. */
 static void sym_elf__dw_subprogram(struct sym_elf *e, Dwarf_Die *die)
 {
 	Dwarf_Addr base, lo, hi;
@@ -135,7 +160,10 @@ static void sym_elf__dw_subprogram(struct sym_elf *e, Dwarf_Die *die)
 	size_t nr = 0;
 
 	while (nr++ < DWARF_RANGES_MAX && (off = dwarf_ranges(die, off, &base, &lo, &hi)) > 0) {
-		struct esym *s = sym_elf__at(e, lo);
+		struct esym *s;
+
+		sym_elf__dw_add_sub(e, die, lo, hi);
+		s = sym_elf__at(e, lo);
 
 		if (!s || (s->flags & ESYM_FILE))
 			continue;
@@ -144,7 +172,7 @@ static void sym_elf__dw_subprogram(struct sym_elf *e, Dwarf_Die *die)
 			looked = true;
 		}
 		if (!file)
-			return;
+			continue;
 		s->file = file;
 		s->flags |= ESYM_FILE;
 	}
@@ -170,6 +198,22 @@ static void sym_elf__dw_scan(struct sym_elf *e, Dwarf_Die *parent, int depth, si
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
+/* The compile unit holding addr, its subprograms scanned; NULL when none. */
+static struct dw_cu *sym_elf__dw_unit(struct sym_elf *e, uint64_t addr)
+{
+	struct dw_cu *cu;
+
+	if (!sym_elf__dw_open(e) || !(cu = sym_elf__dw_cu(e, addr)))
+		return NULL;
+	if (!cu->scanned) {
+		size_t budget = DWARF_SCAN_MAX;
+
+		cu->scanned = true;
+		sym_elf__dw_scan(e, &cu->die, 0, &budget);
+	}
+	return cu;
+}
+
 const char *sym_dwarf__file(struct sym_elf *e, struct esym *s)
 {
 	struct dw_cu *cu;
@@ -178,17 +222,10 @@ const char *sym_dwarf__file(struct sym_elf *e, struct esym *s)
 
 	if (s->flags & ESYM_FILE)
 		return s->file;
-	if (!sym_elf__dw_open(e) || !(cu = sym_elf__dw_cu(e, s->addr))) {
+	cu = sym_elf__dw_unit(e, s->addr);
+	if (!cu || (s->flags & ESYM_FILE)) {
 		s->flags |= ESYM_FILE;
-		return NULL;
-	}
-	if (!cu->scanned) {
-		size_t budget = DWARF_SCAN_MAX;
-
-		cu->scanned = true;
-		sym_elf__dw_scan(e, &cu->die, 0, &budget);
-		if (s->flags & ESYM_FILE)
-			return s->file;
+		return s->file;
 	}
 	/* no subprogram starts here (assembly, odd DWARF): the line table, then the CU */
 	line = dwarf_getsrc_die(&cu->die, s->addr);
@@ -198,4 +235,196 @@ const char *sym_dwarf__file(struct sym_elf *e, struct esym *s)
 	s->file = file;
 	s->flags |= ESYM_FILE;
 	return file;
+}
+
+/* ---- lines and inlined calls ---- */
+
+static int dw_sub_cmp(const void *a, const void *b)
+{
+	const struct dw_sub *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? 1 : x->hi > y->hi ? -1 : 0;
+}
+
+/* The subprogram whose range holds addr (the innermost of nested ones). */
+static Dwarf_Die *sym_elf__dw_sub(struct sym_elf *e, uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!e->subs_sorted) {
+		if (e->nsubs)
+			qsort(e->subs, e->nsubs, sizeof(*e->subs), dw_sub_cmp);
+		e->subs_sorted = true;
+	}
+	hi = e->nsubs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e->subs[mid].lo <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = 0; k < SYM_BACKTRACK && k < lo; k++)
+		if (addr < e->subs[lo - 1 - k].hi)
+			return &e->subs[lo - 1 - k].die;
+	return NULL;
+}
+
+/* An inlined function's name: its linkage name demangled, else its name. */
+static void dw_fn_name(struct sym_elf *e, Dwarf_Die *die, struct sym_frame *f)
+{
+	Dwarf_Attribute attr;
+	const char *raw = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+	struct hashtab_slot *slot;
+	uint64_t h;
+
+	if (!raw)
+		raw = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+	if (!raw) {
+		f->name = f->raw_name = dwarf_diename(die);
+		if (!f->name)
+			f->name = f->raw_name = "[inlined]";
+		return;
+	}
+	f->name = f->raw_name = raw;
+	h = hash_bytes(&raw, sizeof(raw));
+	if (hashtab__reserve(&e->dn_tab, 1))
+		return;
+	for (slot = hashtab__probe(&e->dn_tab, h); slot->val;
+	     slot = hashtab__next(&e->dn_tab, slot))
+		if (e->dn[slot->val - 1].raw == raw) {
+			if (e->dn[slot->val - 1].name)
+				f->name = e->dn[slot->val - 1].name;
+			return;
+		}
+	if (e->ndn == e->dn_cap) {
+		size_t n = e->dn_cap ? e->dn_cap * 2 : 64;
+		struct dw_name *p = realloc(e->dn, n * sizeof(*p));
+
+		if (!p)
+			return;
+		e->dn = p;
+		e->dn_cap = n;
+	}
+	e->dn[e->ndn].raw = raw;
+	e->dn[e->ndn].name = sym_demangle(raw);
+	if (e->dn[e->ndn].name)
+		f->name = e->dn[e->ndn].name;
+	hashtab__fill(&e->dn_tab, slot, h, ++e->ndn);
+}
+
+/* Where an inlined call is: its DW_AT_call_file and DW_AT_call_line. */
+static void dw_call_site(Dwarf_Die *cudie, Dwarf_Die *inl, struct sym_frame *f)
+{
+	Dwarf_Attribute attr;
+	Dwarf_Word fileidx, line;
+	Dwarf_Files *files;
+	size_t nfiles;
+
+	f->file = NULL;
+	f->line = 0;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_line, &attr), &line) == 0 &&
+	    line <= UINT32_MAX)
+		f->line = (uint32_t)line;
+	if (dwarf_formudata(dwarf_attr(inl, DW_AT_call_file, &attr), &fileidx) == 0 &&
+	    dwarf_getsrcfiles(cudie, &files, &nfiles) == 0 && fileidx < nfiles)
+		f->file = dwarf_filesrc(files, fileidx, NULL, NULL);
+}
+
+/* The inlined calls holding addr below sub, outermost first, into inl;
+ * how many (at most max: the innermost beyond are cut). */
+static size_t dw_inlines(Dwarf_Die *sub, uint64_t addr, Dwarf_Die *inl, size_t max)
+{
+	size_t n = 0, budget = DWARF_INLINE_DIES;
+	Dwarf_Die scope = *sub, child;
+
+	for (int depth = 0; depth < 4 * DWARF_DEPTH_MAX; depth++) {
+		bool found = false;
+
+		if (dwarf_child(&scope, &child) != 0)
+			break;
+		do {
+			int tag;
+
+			if (!budget--)
+				return n;
+			tag = dwarf_tag(&child);
+			if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_lexical_block &&
+			    tag != DW_TAG_try_block && tag != DW_TAG_catch_block)
+				continue;
+			if (dwarf_haspc(&child, addr) <= 0)
+				continue;
+			if (tag == DW_TAG_inlined_subroutine) {
+				if (n == max)
+					return n;
+				inl[n++] = child;
+			}
+			scope = child;
+			found = true;
+			break;
+		} while (dwarf_siblingof(&child, &child) == 0);
+		if (!found)
+			break;
+	}
+	return n;
+}
+
+size_t sym_dwarf__frames(struct sym_elf *e, struct esym *s, uint64_t vaddr, bool inlines,
+			 struct sym_frame *out, size_t max)
+{
+	struct sym_frame all[SYM_FRAMES_MAX + 1] = {0};
+	Dwarf_Die inl[SYM_FRAMES_MAX], *sub;
+	struct dw_cu *cu = sym_elf__dw_unit(e, vaddr);
+	size_t k = 0, n, first;
+	Dwarf_Line *line;
+	int lineno;
+
+	/* all[0]: the innermost function, at the line table's line; each
+	 * outer one at the call site of the call it holds (inl[] is outermost
+	 * first); all[k]: the symbol's function */
+	if (cu) {
+		line = dwarf_getsrc_die(&cu->die, vaddr);
+		if (line) {
+			all[0].file = dwarf_linesrc(line, NULL, NULL);
+			if (dwarf_lineno(line, &lineno) == 0 && lineno > 0)
+				all[0].line = (uint32_t)lineno;
+		}
+		sub = sym_elf__dw_sub(e, vaddr);
+		if (sub)
+			k = dw_inlines(sub, vaddr, inl, SYM_FRAMES_MAX);
+	}
+	for (size_t j = 0; j < k; j++) {
+		if (j)
+			dw_call_site(&cu->die, &inl[k - j], &all[j]);
+		dw_fn_name(e, &inl[k - 1 - j], &all[j]);
+	}
+	if (k)
+		dw_call_site(&cu->die, &inl[0], &all[k]);
+	if (!all[k].file)
+		all[k].file = sym_dwarf__file(e, s);
+	/* without inlines, or past max, the outer frames are kept */
+	n = inlines ? k + 1 : 1;
+	if (n > max)
+		n = max;
+	first = k + 1 - n;
+	memcpy(out, all + first, n * sizeof(*out));
+	return n;
+}
+
+void sym_dwarf__free(struct sym_elf *e)
+{
+	for (size_t i = 0; i < e->ndn; i++)
+		free(e->dn[i].name);
+	free(e->dn);
+	hashtab__free(&e->dn_tab);
+	free(e->subs);
+	free(e->cus);
+	free(e->ranges);
+	if (e->dw)
+		dwarf_end(e->dw);
+	if (e->dw_elf)
+		elf_end(e->dw_elf);
 }

@@ -256,17 +256,13 @@ void sym_elf__free(struct sym_elf *e)
 	free(e->syms);
 	free(e->names);
 	free(e->segs);
-	free(e->cus);
-	free(e->ranges);
-	if (e->dw)
-		dwarf_end(e->dw);
-	if (e->dw_elf)
-		elf_end(e->dw_elf);
+	sym_dwarf__free(e);
 	free(e);
 }
 
 struct sym_elf *sym_elf__load(const char *debug_dir, const char *path, struct elf_file *f,
-			      const char *build_id)
+			      const char *build_id, struct sym_fetcher *fetcher,
+			      uint64_t deadline_ns)
 {
 	struct sym_elf *e = calloc(1, sizeof(*e));
 	struct elf_file dbg = {.fd = -1};
@@ -288,8 +284,26 @@ struct sym_elf *sym_elf__load(const char *debug_dir, const char *path, struct el
 	if (ms.dynsym)
 		collect__section(&col, f->elf, ms.dynsym, arm);
 	if ((!nsymtab || !ms.dwarf) && !col.oom &&
-	    debug_find(debug_dir, path, f, build_id, &dbg, &ds) && !nsymtab && ds.symtab)
-		collect__section(&col, dbg.elf, ds.symtab, arm);
+	    (debug_find(debug_dir, path, f, build_id, &dbg, &ds) ||
+	     (fetcher && build_id[0] &&
+	      debug_fetch(fetcher, deadline_ns, build_id, &dbg, &ds, &e->debug_pending))) &&
+	    !nsymtab && ds.symtab)
+		nsymtab = collect__section(&col, dbg.elf, ds.symtab, arm);
+	/* no symbol table anywhere else: MiniDebugInfo's */
+	if (!nsymtab && ms.debugdata && !col.oom) {
+		void *buf;
+		Elf *mini = minidebug_open(ms.debugdata, &buf);
+		struct elf_sections mins;
+
+		if (mini) {
+			elf_sections__scan(mini, &mins);
+			if (mins.symtab)
+				nsymtab = collect__section(&col, mini, mins.symtab, arm);
+			log_debug("sym: %s: %zu symbols from .gnu_debugdata", path, nsymtab);
+			elf_end(mini);
+			free(buf);
+		}
+	}
 	if (col.oom || sym_elf__set_symbols(e, &col) < 0)
 		goto fail;
 	if (ms.dwarf)
@@ -340,14 +354,11 @@ bool sym_elf__offset_to_vaddr(const struct sym_elf *elf, uint64_t offset, uint64
 	return false;
 }
 
-bool sym_elf__lookup(struct sym_elf *elf, uint64_t vaddr, struct sym_info *info)
+/* The symbol holding vaddr, or NULL. */
+static struct esym *sym_elf__find(struct sym_elf *elf, uint64_t vaddr)
 {
-	size_t lo = 0, hi;
-	struct esym *s = NULL;
+	size_t lo = 0, hi = elf->nsyms;
 
-	if (!elf || !info)
-		return false;
-	hi = elf->nsyms;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -357,20 +368,46 @@ bool sym_elf__lookup(struct sym_elf *elf, uint64_t vaddr, struct sym_info *info)
 			hi = mid;
 	}
 	/* lo symbols start at or below vaddr; the nearest may not contain it */
-	for (size_t k = 0; k < SYM_BACKTRACK && k < lo && !s; k++)
+	for (size_t k = 0; k < SYM_BACKTRACK && k < lo; k++)
 		if (vaddr < elf->syms[lo - 1 - k].end)
-			s = &elf->syms[lo - 1 - k];
-	if (!s)
-		return false;
-	info->raw_name = elf->names + s->name;
+			return &elf->syms[lo - 1 - k];
+	return NULL;
+}
+
+static const char *sym_elf__name(struct sym_elf *elf, struct esym *s)
+{
 	if (!(s->flags & ESYM_DEMANGLED)) {
-		s->demangled = sym_demangle(info->raw_name);
+		s->demangled = sym_demangle(elf->names + s->name);
 		s->flags |= ESYM_DEMANGLED;
 	}
-	info->name = s->demangled ? s->demangled : info->raw_name;
+	return s->demangled ? s->demangled : elf->names + s->name;
+}
+
+bool sym_elf__lookup(struct sym_elf *elf, uint64_t vaddr, struct sym_info *info)
+{
+	struct esym *s;
+
+	if (!elf || !info || !(s = sym_elf__find(elf, vaddr)))
+		return false;
+	info->raw_name = elf->names + s->name;
+	info->name = sym_elf__name(elf, s);
 	info->file = sym_dwarf__file(elf, s);
 	info->start = s->addr;
 	return true;
+}
+
+size_t sym_elf__frames(struct sym_elf *elf, uint64_t vaddr, bool inlines, struct sym_frame *out,
+		       size_t max)
+{
+	struct esym *s;
+	size_t n;
+
+	if (!elf || !out || !max || !(s = sym_elf__find(elf, vaddr)))
+		return 0;
+	n = sym_dwarf__frames(elf, s, vaddr, inlines, out, max);
+	out[n - 1].raw_name = elf->names + s->name;
+	out[n - 1].name = sym_elf__name(elf, s);
+	return n;
 }
 
 bool sym_elf__has_symbols(const struct sym_elf *elf)

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Inside the ELF symbolizer: what sym_file.c (opening files), sym_elf.c
- * (symbol tables, loading, lookups), sym_debug.c (separate debug files), sym_dwarf.c (DWARF source
- * file names) and sym_cache.c (the cache of opened files) share, and
- * unwind.c uses to open objects and find their debug files. Callers that
- * want names use sym.h.
+ * (symbol tables, loading, lookups), sym_debug.c (separate debug files),
+ * sym_dwarf.c (DWARF source files, lines and inlined calls) and sym_cache.c
+ * (the cache of opened files) share, and unwind.c uses to open objects and
+ * find their debug files. Callers that want names use sym.h.
  */
 #ifndef HRPROF_SYM_ELF_H
 #define HRPROF_SYM_ELF_H
@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "hashtab.h"
 #include "sym.h"
 
 #define BUILD_ID_MAX  64	       /* bytes */
@@ -52,6 +53,19 @@ struct dw_range {
 	size_t cu;
 };
 
+/* A range of a subprogram (concrete, out of line), found scanning its CU. */
+struct dw_sub {
+	uint64_t lo;
+	uint64_t hi;
+	Dwarf_Die die;
+};
+
+/* An inlined function's name as DWARF has it and demangled (NULL: not mangled). */
+struct dw_name {
+	const char *raw; /* owned by the Dwarf */
+	char *name;
+};
+
 struct sym_elf {
 	char build_id[2 * BUILD_ID_MAX + 1];
 	struct load_seg *segs;
@@ -68,9 +82,16 @@ struct sym_elf {
 	size_t ncus;
 	struct dw_range *ranges;
 	size_t nranges;
+	struct dw_sub *subs; /* sorted by lo when subs_sorted */
+	size_t nsubs, subs_cap;
+	bool subs_sorted;
+	struct hashtab dn_tab; /* dw_name index + 1, by raw pointer */
+	struct dw_name *dn;
+	size_t ndn, dn_cap;
 
 	uint64_t last_use;
 	bool doomed;
+	bool debug_pending; /* loaded while debuginfod had not answered */
 };
 
 struct elf_file {
@@ -82,12 +103,15 @@ struct elf_file {
 struct elf_sections {
 	Elf_Scn *symtab;
 	Elf_Scn *dynsym;
+	Elf_Scn *debugdata; /* .gnu_debugdata: MiniDebugInfo */
 	bool dwarf;
 };
 
 /* sym_file.c */
 bool sym_elf__libelf_ok(void);
 int elf_file__open(struct elf_file *f, const char *path);
+/* The program and section headers lie inside the size bytes of the file. */
+bool elf_headers_fit(Elf *elf, const GElf_Ehdr *eh, uint64_t size);
 void elf_file__close(struct elf_file *f);
 /* f's Elf, kept open (its descriptor closed): for DWARF. */
 Elf *elf_file__keep(struct elf_file *f);
@@ -97,7 +121,8 @@ void elf_sections__scan(Elf *elf, struct elf_sections *s);
 /* sym_elf.c */
 /* Takes f (closes it or keeps its Elf for DWARF). NULL when out of memory. */
 struct sym_elf *sym_elf__load(const char *debug_dir, const char *path, struct elf_file *f,
-			      const char *build_id);
+			      const char *build_id, struct sym_fetcher *fetcher,
+			      uint64_t deadline_ns);
 void sym_elf__free(struct sym_elf *e);
 
 /* sym_debug.c: the debug file of path (opened as main), by build id, then by
@@ -105,7 +130,22 @@ void sym_elf__free(struct sym_elf *e);
 bool debug_find(const char *debug_dir, const char *path, const struct elf_file *main,
 		const char *build_id, struct elf_file *out, struct elf_sections *sec);
 
+/* sym_debug.c: the debug file of build_id from debuginfod (fetcher), waited
+ * for until deadline_ns; *pending when it may come later. */
+bool debug_fetch(struct sym_fetcher *fetcher, uint64_t deadline_ns, const char *build_id,
+		 struct elf_file *out, struct elf_sections *sec, bool *pending);
+
+/* sym_debug.c: MiniDebugInfo, the xz-compressed ELF file (a symbol table) in
+ * scn (.gnu_debugdata), decompressed into *buf (the caller frees it after
+ * elf_end) and opened in memory; NULL when it cannot be read. */
+Elf *minidebug_open(Elf_Scn *scn, void **buf);
+
 /* sym_dwarf.c: the source file of symbol s (DWARF opened on first use), or NULL. */
 const char *sym_dwarf__file(struct sym_elf *e, struct esym *s);
+/* The frames at vaddr in symbol s, as sym_elf__frames; out[n - 1] gets only
+ * its file and line (the caller names it from the symbol). */
+size_t sym_dwarf__frames(struct sym_elf *e, struct esym *s, uint64_t vaddr, bool inlines,
+			 struct sym_frame *out, size_t max);
+void sym_dwarf__free(struct sym_elf *e);
 
 #endif

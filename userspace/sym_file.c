@@ -35,7 +35,7 @@ void elf_file__close(struct elf_file *f)
 
 /* A truncated file has headers that point past its end (libelf then just
  * reports no sections). */
-static bool elf_headers_fit(Elf *elf, const GElf_Ehdr *eh, uint64_t size)
+bool elf_headers_fit(Elf *elf, const GElf_Ehdr *eh, uint64_t size)
 {
 	uint64_t phnum = eh->e_phnum, shnum = eh->e_shnum;
 
@@ -130,6 +130,8 @@ void elf_sections__scan(Elf *elf, struct elf_sections *s)
 			name = elf_strptr(elf, shstrndx, sh.sh_name);
 			if (name && (!strcmp(name, ".debug_info") || !strcmp(name, ".zdebug_info")))
 				s->dwarf = true;
+			else if (name && !strcmp(name, ".gnu_debugdata"))
+				s->debugdata = scn;
 		}
 	}
 }

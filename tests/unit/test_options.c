@@ -512,10 +512,14 @@ static void test_ddprof(void)
 	       "version %s period %u show %d stack %u pids %u level %d", o.service_version,
 	       o.upload_period, o.show_config, o.stack_sample_size, o.maximum_pids, o.log_level);
 	/* Booleans that take a value in ddprof: alone, attached, or the next word. */
-	WARNS(&o, 1, "-I", "./cmd");
+	GOOD(&o, "-I", "./cmd");
 	CHECK(o.inlined_functions && o.command && STREQ(o.command[0], "./cmd"));
-	WARNS(&o, 1, "-I", "true", "./cmd");
+	GOOD(&o, "-Ifalse", "./cmd");
+	CHECK(!o.inlined_functions && STREQ(o.command[0], "./cmd"));
+	GOOD(&o, "-I", "true", "./cmd");
 	CHECK(o.inlined_functions && STREQ(o.command[0], "./cmd"));
+	GOOD(&o, "./cmd");
+	CHECK(o.inlined_functions); /* on by default: its cost is small */
 	GOOD(&o, "--inlined_functions", "false", "./cmd");
 	CHECK(!o.inlined_functions && STREQ(o.command[0], "./cmd"));
 	GOOD(&o, "--inlined-functions=0", "--agentless", "no", "--do_export", "false", "./cmd");

@@ -234,6 +234,60 @@ out:
 	pprof__free(p);
 }
 
+/* A location with inlined functions: its lines, innermost first, as put in. */
+static void test_lines(void)
+{
+	struct pprof *p = pprof__new();
+	Perftools__Profiles__Profile *pr = NULL;
+	uint64_t f1, f2, f3, l1, l2, l3;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+
+	CHECK(p);
+	if (!p)
+		return;
+	CHECK(!pprof__add_sample_type(p, "cpu-samples", "count"));
+	f1 = pprof__function(p, "step", NULL, "a.h");
+	f2 = pprof__function(p, "spin", NULL, "a.c");
+	f3 = pprof__function(p, "driver", NULL, "a.c");
+	l1 = pprof__location_lines(p, 0, 0x10, (struct pprof_line[]){{f1, 15}, {f2, 21}, {f3, 38}},
+				   3);
+	l2 = pprof__location(p, 0, 0x20, f3);
+	l3 = pprof__location_lines(p, 0, 0x30, (struct pprof_line[]){{f3, 40}}, 1);
+	CHECK(l1 == 1 && l2 == 2 && l3 == 3);
+	CHECK(!strcmp(pprof__location_name(p, l1), "step")); /* the innermost */
+	/* every line's function must exist; none is a location without lines */
+	CHECK(pprof__location_lines(p, 0, 0x40, (struct pprof_line[]){{f1, 1}, {99, 2}}, 2) == 0);
+	CHECK(pprof__location_lines(p, 0, 0x40, (struct pprof_line[]){{0, 2}}, 1) == 0);
+	CHECK(pprof__location_lines(p, 0, 0x40, NULL, 1) == 0);
+	CHECK(pprof__location_lines(p, 0, 0x40, NULL, 0) == 4);
+	CHECK(!strcmp(pprof__location_name(p, 4), "?"));
+	CHECK(!pprof__sample(p, (uint64_t[]){l1, l3}, 2, (int64_t[]){1}, NULL, 0));
+	CHECK(!pprof__encode(p, &buf, &len));
+	pr = perftools__profiles__profile__unpack(NULL, len, buf);
+	CHECK(pr && pr->n_location == 4);
+	if (!pr || pr->n_location != 4)
+		goto out;
+	CHECK(pr->location[0]->n_line == 3);
+	if (pr->location[0]->n_line == 3) {
+		CHECK(pr->location[0]->line[0]->function_id == f1 &&
+		      pr->location[0]->line[0]->line == 15);
+		CHECK(pr->location[0]->line[1]->function_id == f2 &&
+		      pr->location[0]->line[1]->line == 21);
+		CHECK(pr->location[0]->line[2]->function_id == f3 &&
+		      pr->location[0]->line[2]->line == 38);
+	}
+	CHECK(pr->location[1]->n_line == 1 && pr->location[1]->line[0]->function_id == f3 &&
+	      pr->location[1]->line[0]->line == 0);
+	CHECK(pr->location[2]->n_line == 1 && pr->location[2]->line[0]->line == 40);
+	CHECK(pr->location[3]->n_line == 0);
+out:
+	if (pr)
+		perftools__profiles__profile__free_unpacked(pr, NULL);
+	free(buf);
+	pprof__free(p);
+}
+
 static char *file__slurp(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
@@ -667,6 +721,7 @@ int main(void)
 	}
 	test_intern();
 	test_roundtrip();
+	test_lines();
 	test_write();
 	go = go__available();
 	if (go)

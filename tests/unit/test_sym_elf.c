@@ -114,6 +114,28 @@ static const char uselib_c[] = WHERE_SRC "int fixlib_two(int);\n"
 					 "	return fixlib_two(argc) == 99999;\n"
 					 "}\n";
 
+/* Two levels of always-inlined calls in inl_outer (lines 1..). */
+static const char inl_c[] = "static inline __attribute__((always_inline)) int inl_leaf(int x)\n"
+			    "{\n"
+			    "	return (x * 7 + 3) / (x | 1);\n"
+			    "}\n"
+			    "static inline __attribute__((always_inline)) int inl_mid(int x)\n"
+			    "{\n"
+			    "	int s = 0;\n"
+			    "	for (int i = 0; i < x; i++)\n"
+			    "		s += inl_leaf(i) ^ s;\n"
+			    "	return s;\n"
+			    "}\n"
+			    "__attribute__((noinline)) int inl_outer(int x)\n"
+			    "{\n"
+			    "	return inl_mid(x) * 3 + inl_mid(x + 5);\n"
+			    "}\n"
+			    "int main(int argc, char **argv)\n"
+			    "{\n"
+			    "	(void)argv;\n"
+			    "	return inl_outer(argc) & 1;\n"
+			    "}\n";
+
 static const char cxx_cc[] = "namespace fixns {\n"
 			     "template <typename T> struct Box {\n"
 			     "	T v;\n"
@@ -531,6 +553,69 @@ static void test_cxx(bool have_cxx)
 	sym_cache__free(c);
 }
 
+/*
+ * sym_elf__frames on every byte of inl_outer against addr2line -f -i: the
+ * same functions, innermost first, at the same lines; without inlines the
+ * outermost alone; past max, the outer ones kept.
+ */
+static void test_frames(void)
+{
+	const char *bin = tpath("inl");
+	struct sym_cache *c = sym_cache__new(4);
+	struct sym_frame f[SYM_FRAMES_MAX];
+	uint64_t a, size;
+	struct sym_elf *e;
+	size_t deep = 0;
+
+	a = nm_addr(bin, "inl_outer", &size);
+	e = sym_cache__elf(c, bin, 0, 0);
+	CHECKF(e && a && size, "open %s, inl_outer at %#" PRIx64, bin, a);
+	for (uint64_t pc = a; e && pc < a + size; pc++) {
+		char *out = capture("addr2line -f -i -e '%s' %#" PRIx64, bin, pc), *save = NULL;
+		char *name, *where;
+		size_t n = sym_elf__frames(e, pc, true, f, SYM_FRAMES_MAX), i = 0, n1;
+		bool ok = true;
+
+		if (!out)
+			break;
+		for (name = strtok_r(out, "\n", &save); name; name = strtok_r(NULL, "\n", &save)) {
+			const char *colon;
+
+			where = strtok_r(NULL, "\n", &save);
+			colon = where ? strrchr(where, ':') : NULL;
+			if (!colon || i >= n || strcmp(f[i].name, name) ||
+			    (unsigned long)f[i].line != strtoul(colon + 1, NULL, 10) ||
+			    !f[i].file || !ends_with(f[i].file, "inl.c")) {
+				ok = false;
+				break;
+			}
+			i++;
+		}
+		CHECKF(ok && i == n,
+		       "%#" PRIx64 ": frame %zu of %zu (%s:%u) differs from addr2line", pc, i, n,
+		       i < n ? f[i].name : "-", i < n ? f[i].line : 0);
+		free(out);
+		if (!ok || i != n)
+			break;
+		if (n >= 3)
+			deep++;
+		/* without inlines: the outermost alone, at the call site */
+		n1 = sym_elf__frames(e, pc, false, f + 1, 1);
+		CHECK(n1 == 1 && !strcmp(f[1].name, "inl_outer") && f[1].line == f[n - 1].line);
+		/* max 2: the two outer frames */
+		if (n >= 3) {
+			struct sym_frame g[2];
+
+			CHECK(sym_elf__frames(e, pc, true, g, 2) == 2 &&
+			      !strcmp(g[1].name, "inl_outer") && !strcmp(g[0].name, "inl_mid"));
+		}
+	}
+	CHECKF(deep > 0, "no address of inl_outer has inl_leaf -> inl_mid -> inl_outer");
+	CHECK(sym_elf__frames(e, 0, true, f, SYM_FRAMES_MAX) == 0);
+	CHECK(sym_elf__frames(e, a, true, f, 0) == 0);
+	sym_cache__free(c);
+}
+
 /* Resolves fix_static_beta (only in .symtab, so only through a debug file) in
  * a stripped copy; want_debug says whether the debug file should be found. */
 static void check_stripped(const char *what, const char *path, const char *debug_dir,
@@ -884,14 +969,16 @@ int main(void)
 	if (write_file(tpath("fix.c"), fix_c, strlen(fix_c)) ||
 	    write_file(tpath("fixlib.c"), fixlib_c, strlen(fixlib_c)) ||
 	    write_file(tpath("uselib.c"), uselib_c, strlen(uselib_c)) ||
-	    write_file(tpath("cxx.cc"), cxx_cc, strlen(cxx_cc))) {
+	    write_file(tpath("cxx.cc"), cxx_cc, strlen(cxx_cc)) ||
+	    write_file(tpath("inl.c"), inl_c, strlen(inl_c))) {
 		printf("FAIL: writing fixtures to %s\n", tmpdir);
 		return 1;
 	}
 	if (run("cd '%s' && cc -g -O1 -fPIE -pie -Wl,--build-id -o pie fix.c && "
 		"cc -g -O1 -fno-pie -no-pie -Wl,--build-id -o nopie fix.c && "
 		"cc -O1 -fPIC -shared -Wl,--build-id -o libfix.so fixlib.c && "
-		"cc -g -O1 -fPIE -pie -o uselib uselib.c -L. -lfix -Wl,-rpath,'%s'",
+		"cc -g -O1 -fPIE -pie -o uselib uselib.c -L. -lfix -Wl,-rpath,'%s' && "
+		"cc -g -O2 -o inl inl.c",
 		tmpdir, tmpdir)) {
 		printf("FAIL: compiling fixtures in %s\n", tmpdir);
 		return 1;
@@ -903,6 +990,7 @@ int main(void)
 	test_exe(tpath("nopie"), false);
 	test_lib();
 	test_cxx(have_cxx);
+	test_frames();
 	test_debug_files();
 	test_cache();
 	test_bad_inputs();

@@ -79,7 +79,7 @@ __attribute__((noinline)) size_t compress_block(const struct record *r, int n)
 }
 
 /* One call of stage i (0 hash, 1 sort, 2 compress); inlined, so stacks read
- * main -> run_pipeline -> stage. */
+ * main -> run_pipeline -> run_stage (an inlined frame) -> stage. */
 static inline __attribute__((always_inline)) uint64_t run_stage(int i)
 {
 	switch (i) {

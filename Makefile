@@ -97,7 +97,7 @@ DEB_BUILD := gcc g++ make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev l
 	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev liblzma-dev \
 	     libdebuginfod-dev binutils
 DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux xz-utils perl ripgrep \
-	    elfutils debuginfod
+	    elfutils debuginfod dwz
 # make bench also names code with its debug info (C++ and C).
 DEB_BENCH := libstdc++6-12-dbg libc6-dbg
 # The module's tests: both Debian 12 kernels, booted under qemu.

@@ -7,8 +7,13 @@
  */
 #include <dwarf.h>
 #include <elfutils/libdw.h>
+#include <elfutils/libdwelf.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "log.h"
 
 #include "sym_elf.h"
 #include "util.h"
@@ -47,6 +52,58 @@ static bool sym_elf__dw_add_range(struct sym_elf *e, size_t *cap, uint64_t lo, u
 	return true;
 }
 
+/* Tries path as e's dwz file: its build id must be the one linked. */
+static bool sym_elf__dw_try_alt(struct sym_elf *e, const char *path, const void *id, size_t idlen)
+{
+	struct elf_file f;
+	const void *got;
+
+	if (elf_file__open(&f, path) < 0)
+		return false;
+	if (dwelf_elf_gnu_build_id(f.elf, &got) != (ssize_t)idlen || memcmp(got, id, idlen)) {
+		elf_file__close(&f);
+		return false;
+	}
+	e->alt_elf = elf_file__keep(&f);
+	e->dw_alt = dwarf_begin_elf(e->alt_elf, DWARF_C_READ, NULL);
+	if (!e->dw_alt) {
+		elf_end(e->alt_elf);
+		e->alt_elf = NULL;
+		return false;
+	}
+	dwarf_setalt(e->dw, e->dw_alt);
+	log_debug("sym: dwz file %s", path);
+	return true;
+}
+
+/* Debug files that dwz shrank (Debian's dbgsym packages) hold some DIEs in a
+ * file shared by several (.gnu_debugaltlink: its path and build id): found
+ * by build id under the debug directory, else by that path. */
+static void sym_elf__dw_alt(struct sym_elf *e)
+{
+	const char *name;
+	const void *id;
+	const unsigned char *b;
+	ssize_t n = dwelf_dwarf_gnu_debugaltlink(e->dw, &name, &id);
+	char path[PATH_MAX], *p;
+	int len;
+
+	if (n <= 0 || n > BUILD_ID_MAX)
+		return;
+	b = id;
+	len = snprintf(path, sizeof(path), "%s/.build-id/%02x/", e->debug_dir, b[0]);
+	p = path + len;
+	for (ssize_t i = 1; i < n && len > 0 && (size_t)len + 2 * n + 8 < sizeof(path); i++)
+		p += sprintf(p, "%02x", b[i]);
+	strcpy(p, ".debug");
+	if (len > 0 && (size_t)len + 2 * n + 8 < sizeof(path) &&
+	    sym_elf__dw_try_alt(e, path, id, (size_t)n))
+		return;
+	if (name[0] == '/' && sym_elf__dw_try_alt(e, name, id, (size_t)n))
+		return;
+	log_debug("sym: dwz file %s not found: some inlined functions go unnamed", name);
+}
+
 static bool sym_elf__dw_open(struct sym_elf *e)
 {
 	size_t cus_cap = 0, ranges_cap = 0, units = 0;
@@ -63,6 +120,7 @@ static bool sym_elf__dw_open(struct sym_elf *e)
 	e->dw = dwarf_begin_elf(e->dw_elf, DWARF_C_READ, NULL);
 	if (!e->dw)
 		return false;
+	sym_elf__dw_alt(e);
 	while (units++ < DWARF_UNITS_MAX &&
 	       dwarf_get_units(e->dw, cu, &cu, &version, &type, &die, NULL) == 0) {
 		Dwarf_Addr base, lo, hi;
@@ -425,6 +483,11 @@ void sym_dwarf__free(struct sym_elf *e)
 	free(e->ranges);
 	if (e->dw)
 		dwarf_end(e->dw);
+	if (e->dw_alt)
+		dwarf_end(e->dw_alt);
+	if (e->alt_elf)
+		elf_end(e->alt_elf);
 	if (e->dw_elf)
 		elf_end(e->dw_elf);
+	free(e->debug_dir);
 }

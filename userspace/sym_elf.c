@@ -275,6 +275,9 @@ struct sym_elf *sym_elf__load(const char *debug_dir, const char *path, struct el
 	if (!e)
 		goto fail;
 	strcpy(e->build_id, build_id);
+	e->debug_dir = strdup(debug_dir);
+	if (!e->debug_dir)
+		goto fail;
 	arm = gelf_getehdr(f->elf, &ehdr) && ehdr.e_machine == EM_ARM;
 	if (sym_elf__set_segments(e, f->elf) < 0)
 		goto fail;

@@ -77,6 +77,9 @@ struct sym_elf {
 	/* DWARF, opened on the first lookup that wants a file name */
 	Elf *dw_elf;
 	Dwarf *dw;
+	char *debug_dir; /* where a dwz file (.gnu_debugaltlink) is looked for */
+	Elf *alt_elf;	 /* that file, for dw_alt */
+	Dwarf *dw_alt;
 	int dw_state; /* 0: not tried, 1: ready, -1: unusable */
 	struct dw_cu *cus;
 	size_t ncus;

@@ -136,6 +136,30 @@ static const char inl_c[] = "static inline __attribute__((always_inline)) int in
 			    "	return inl_outer(argc) & 1;\n"
 			    "}\n";
 
+/* The same always-inlined function in two programs: dwz moves its DWARF to
+ * the file they share. */
+static const char dwz_h[] = "static inline __attribute__((always_inline)) unsigned "
+			    "shared_step(unsigned x)\n"
+			    "{\n"
+			    "	return (x * 2654435761u) / (x | 1);\n"
+			    "}\n";
+#define DWZ_USER(n)                                                                                \
+	"#include \"dwz.h\"\n"                                                                     \
+	"__attribute__((noinline)) unsigned user" #n "(unsigned n)\n"                              \
+	"{\n"                                                                                      \
+	"	unsigned s = " #n ";\n"                                                            \
+	"	for (unsigned k = 0; k < n; k++)\n"                                                      \
+	"		s += shared_step(s + k);\n"                                                             \
+	"	return s;\n"                                                                             \
+	"}\n"                                                                                      \
+	"int main(int argc, char **argv)\n"                                                        \
+	"{\n"                                                                                      \
+	"	(void)argv;\n"                                                                           \
+	"	return (int)user" #n "((unsigned)argc * 1000) & 1;\n"                              \
+	"}\n"
+static const char dwz1_c[] = DWZ_USER(1);
+static const char dwz2_c[] = DWZ_USER(2);
+
 static const char cxx_cc[] = "namespace fixns {\n"
 			     "template <typename T> struct Box {\n"
 			     "	T v;\n"
@@ -616,6 +640,66 @@ static void test_frames(void)
 	sym_cache__free(c);
 }
 
+/*
+ * A debug file shrunk by dwz (as Debian's dbgsym packages are): shared_step's
+ * DWARF is in the file it shares with another program, found through its
+ * .gnu_debugaltlink by build id under the debug directory (the path it
+ * names leads nowhere);
+ * the inlined function is named as addr2line names it in the program before
+ * dwz (binutils 2.40's cannot read dwz's references).
+ */
+static void test_dwz(void)
+{
+	const char *bin = tpath("dwz1.s");
+	struct sym_frame f[SYM_FRAMES_MAX];
+	struct sym_cache *c;
+	uint64_t a, size;
+	struct sym_elf *e;
+	size_t inl = 0;
+
+	if (run("command -v dwz >/dev/null") ||
+	    run("cd '%s' && cc -g -O2 -o dwz1 dwz1.c && cc -g -O2 -o dwz2 dwz2.c && "
+		"objcopy --only-keep-debug dwz1 dwz1.debug && "
+		"objcopy --only-keep-debug dwz2 dwz2.debug && "
+		"dwz -m dwz-common.debug -M dwz-common.debug dwz1.debug dwz2.debug && "
+		"strip --strip-debug -o dwz1.s dwz1 && objcopy --add-gnu-debuglink=dwz1.debug "
+		"dwz1.s "
+		"&& id=$(readelf -n dwz-common.debug | awk '/Build ID/ { print $3 }') && "
+		"[ -n \"$id\" ] && mkdir -p dbg/.build-id/${id%%\"${id#??}\"} && "
+		"mv dwz-common.debug dbg/.build-id/${id%%\"${id#??}\"}/${id#??}.debug",
+		tmpdir)) {
+		printf("note: no dwz, dwz files skipped\n");
+		return;
+	}
+	CHECKF(!run("readelf -S '%s' | grep -q gnu_debugaltlink", tpath("dwz1.debug")),
+	       "dwz left no .gnu_debugaltlink in dwz1.debug");
+	a = nm_addr(tpath("dwz1"), "user1", &size);
+	c = sym_cache__new(4);
+	/* the link names "dwz-common.debug", found nowhere: by build id, then */
+	CHECK(sym_cache__set_debug_dir(c, tpath("dbg")) == 0);
+	e = sym_cache__elf(c, bin, 0, 0);
+	CHECKF(e && a && size, "open %s", bin);
+	for (uint64_t pc = a; e && pc < a + size; pc++) {
+		char *want =
+		    capture("addr2line -f -i -e '%s' %#" PRIx64 " | head -1", tpath("dwz1"), pc);
+		size_t n = sym_elf__frames(e, pc, true, f, SYM_FRAMES_MAX);
+
+		if (!want)
+			break;
+		want[strcspn(want, "\n")] = '\0';
+		CHECKF(n >= 1 && !strcmp(f[0].name, want), "%#" PRIx64 ": %s, addr2line %s", pc,
+		       n ? f[0].name : "-", want);
+		if (n == 2 && !strcmp(f[0].name, "shared_step") && !strcmp(f[1].name, "user1") &&
+		    f[0].file && ends_with(f[0].file, "dwz.h"))
+			inl++;
+		free(want);
+		if (failures)
+			break;
+	}
+	CHECKF(inl > 0, "shared_step (its DWARF in the dwz file) never named inlined in user1");
+	sym_cache__free(c);
+}
+
 /* Resolves fix_static_beta (only in .symtab, so only through a debug file) in
  * a stripped copy; want_debug says whether the debug file should be found. */
 static void check_stripped(const char *what, const char *path, const char *debug_dir,
@@ -970,7 +1054,10 @@ int main(void)
 	    write_file(tpath("fixlib.c"), fixlib_c, strlen(fixlib_c)) ||
 	    write_file(tpath("uselib.c"), uselib_c, strlen(uselib_c)) ||
 	    write_file(tpath("cxx.cc"), cxx_cc, strlen(cxx_cc)) ||
-	    write_file(tpath("inl.c"), inl_c, strlen(inl_c))) {
+	    write_file(tpath("inl.c"), inl_c, strlen(inl_c)) ||
+	    write_file(tpath("dwz.h"), dwz_h, strlen(dwz_h)) ||
+	    write_file(tpath("dwz1.c"), dwz1_c, strlen(dwz1_c)) ||
+	    write_file(tpath("dwz2.c"), dwz2_c, strlen(dwz2_c))) {
 		printf("FAIL: writing fixtures to %s\n", tmpdir);
 		return 1;
 	}
@@ -991,6 +1078,7 @@ int main(void)
 	test_lib();
 	test_cxx(have_cxx);
 	test_frames();
+	test_dwz();
 	test_debug_files();
 	test_cache();
 	test_bad_inputs();

@@ -12,12 +12,19 @@
 #                   kernel, else every installed kernel's headers (KVERS="..." or
 #                   KDIR=/path/to/headers to choose)
 #   make dkms-install / dkms-remove   the module through DKMS, for the running kernel
+#   make fuzz       every libFuzzer harness (tests/fuzz/) for FUZZ_TIME seconds each
+#                   (default 300; make check runs each for 20)
 #   make format     clang-format the userspace sources
 #
 # Quiet unless V=1.
 
 BUILD_ROOT := build
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+# libFuzzer harnesses (tests/fuzz/): clang, every object instrumented.
+O := $(BUILD_ROOT)/fuzz
+CC := clang
+SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+else ifeq ($(SAN),1)
 O := $(BUILD_ROOT)/asan
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all
 else
@@ -56,7 +63,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
 WORKLOAD_DIR := $(BUILD_ROOT)/workloads
 
-.PHONY: all deps deps-build deps-bench deps-check deps-build-check demo check check-release check-asan bench clean format \
+.PHONY: all fuzz fuzz-bins deps deps-build deps-bench deps-check deps-build-check demo check check-release check-asan bench clean format \
 	format-check workloads unit-tests kmod
 
 all: $(O)/hrprof
@@ -82,6 +89,22 @@ $(O)/obj $(O)/gen $(O)/tests:
 
 unit-tests: $(UNIT_BINS)
 
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD_ROOT)/fuzz/bin/%,$(FUZZ_SRCS))
+FUZZ_TIME ?= 300
+
+fuzz-bins:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_BINS)
+
+$(BUILD_ROOT)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+
+fuzz: deps-check
+	$(Q)$(MAKE) --no-print-directory fuzz-bins
+	$(Q)tests/fuzz/run.sh $(BUILD_ROOT)/fuzz $(FUZZ_TIME)
+
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(O)/tests
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
@@ -97,7 +120,7 @@ DEB_BUILD := gcc g++ make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev l
 	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev liblzma-dev \
 	     libdebuginfod-dev binutils
 DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux xz-utils perl ripgrep \
-	    elfutils debuginfod dwz
+	    elfutils debuginfod dwz clang libclang-rt-14-dev
 # make bench also names code with its debug info (C++ and C).
 DEB_BENCH := libstdc++6-12-dbg libc6-dbg
 # The module's tests: both Debian 12 kernels, booted under qemu.
@@ -150,6 +173,7 @@ check: deps-check
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory all unit-tests workloads kmod
 	$(Q)$(MAKE) --no-print-directory SAN=1 all unit-tests
+	$(Q)$(MAKE) --no-print-directory fuzz-bins
 	$(Q)tests/run.sh $(BUILD_ROOT)
 
 bench: deps-check
@@ -196,6 +220,7 @@ bench-vm: deps-check
 	$(Q)tests/vm/bench_host.sh
 
 FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h include/*.h tests/unit/*.c tests/unit/*.h \
+		tests/fuzz/*.c tests/fuzz/*.h \
 		tests/workloads/*.c tests/vm/*.c tests/vm/*.h tests/bench/*.c)
 
 format:
@@ -220,7 +245,7 @@ KVERS ?= $(if $(wildcard /lib/modules/$(shell uname -r)/build),$(shell uname -r)
 kdir_of = /lib/modules/$(1)/build
 endif
 # The headers the module shares with the daemon.
-KMOD_INCLUDES := include/hrprof.h include/hrprof_unwind.h
+KMOD_INCLUDES := include/hrprof.h include/hrprof_check.h include/hrprof_unwind.h
 KMOD_SRCS := Kbuild VERSION $(wildcard kmod/*.c kmod/*.h kmod/Kbuild) $(KMOD_INCLUDES)
 
 # Each kernel gets a copy of the DKMS tree (Kbuild, kmod/, include/), so

@@ -120,7 +120,7 @@ static inline void hrprof_cfi_index_build(const struct hrprof_cfi_row *rows, __u
 	__u32 i = 0;
 
 	for (__u32 b = 0; b <= nblocks; b++) {
-		while (i < nrows && ((rows[i].pc - rows[0].pc) >> shift) < b)
+		while (i < nrows && ((__u64)(rows[i].pc - rows[0].pc) >> shift) < b)
 			i++;
 		first[b] = i;
 	}

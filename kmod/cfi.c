@@ -241,13 +241,12 @@ long hrprof_cfi_set_maps(struct hrprof_cfi *c, u32 tgid, const struct hrprof_map
 		goto err_free;
 	pm->cfi = c;
 	pm->bytes = bytes;
+	err = -EINVAL;
+	if (!hrprof_umaps_ok(um, a->nr, TASK_SIZE_MAX))
+		goto err_put;
 	for (i = 0; i < a->nr; i++) {
 		struct hrprof_ktable *t;
 
-		err = -EINVAL;
-		if (um[i].reserved || !um[i].table || um[i].start >= um[i].end ||
-		    um[i].end > TASK_SIZE_MAX || (i && um[i].start < um[i - 1].end))
-			goto err_put;
 		err = -ENOENT;
 		t = xa_load(&c->tables, um[i].table);
 		if (!t)

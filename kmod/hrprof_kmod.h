@@ -17,14 +17,9 @@
 #include <linux/xarray.h>
 
 #include "hrprof.h"
+#include "hrprof_check.h"
 #include "hrprof_unwind.h"
 
-#define HRPROF_MAX_KERNEL_FRAMES 1024
-#define HRPROF_MAX_USER_FRAMES	 1024
-#define HRPROF_MAX_FRAMES	 HRPROF_MAX_USER_FRAMES
-#define HRPROF_MAX_RING_PAGES	 4096
-#define HRPROF_DEFAULT_PAGES	 256
-#define HRPROF_MAX_RATE		 100000 /* perf's default perf_event_max_sample_rate */
 /* The user stack is read in windows of at most this many bytes (see walk_user). */
 #define HRPROF_USTACK_WINDOW	 512
 

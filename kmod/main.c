@@ -133,40 +133,6 @@ static long hrprof_get_info(void __user *arg)
 	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
 }
 
-static bool all_zero(const void *p, size_t n)
-{
-	return !memchr_inv(p, 0, n);
-}
-
-static int hrprof_check_config(struct hrprof_config *c)
-{
-	u64 record_max;
-
-	if (!all_zero(c->reserved, sizeof(c->reserved)) || c->flags & ~HRPROF_CFG_FLAGS_MASK)
-		return -EINVAL;
-	if (c->source > HRPROF_SOURCE_NMI_TEST)
-		return -EINVAL;
-	if (!c->sample_rate || ((c->flags & HRPROF_CFG_FREQ) && c->sample_rate > HRPROF_MAX_RATE))
-		return -EINVAL;
-	if (c->max_kernel_frames > HRPROF_MAX_KERNEL_FRAMES ||
-	    c->max_user_frames > HRPROF_MAX_USER_FRAMES)
-		return -EINVAL;
-	if (!c->ring_pages)
-		c->ring_pages = HRPROF_DEFAULT_PAGES;
-	if (c->ring_pages > HRPROF_MAX_RING_PAGES || !is_power_of_2(c->ring_pages))
-		return -EINVAL;
-	/* A ring must hold at least two of the deepest records. */
-	record_max = sizeof(struct hrprof_record) +
-		     8ULL * (c->max_kernel_frames + c->max_user_frames);
-	if ((u64)c->ring_pages * PAGE_SIZE < 2 * record_max)
-		return -EINVAL;
-	if (!c->watermark)
-		c->watermark = c->ring_pages * PAGE_SIZE / 4;
-	if (c->watermark > c->ring_pages * PAGE_SIZE)
-		return -EINVAL;
-	return 0;
-}
-
 static long hrprof_configure_locked(struct hrprof_session *s, void __user *arg)
 {
 	struct hrprof_config cfg;
@@ -174,7 +140,7 @@ static long hrprof_configure_locked(struct hrprof_session *s, void __user *arg)
 
 	if (copy_from_user(&cfg, arg, sizeof(cfg)))
 		return -EFAULT;
-	err = hrprof_check_config(&cfg);
+	err = hrprof_config_check(&cfg, PAGE_SIZE);
 	if (err)
 		return err;
 	if (s->state == HRPROF_RUNNING || atomic_read(&s->mmaps))

@@ -73,6 +73,12 @@ for variant in release asan; do
 	done
 done
 
+# The fuzzers (make fuzz-bins), FUZZ_TIME seconds each (20 by default).
+for b in "$root"/fuzz/bin/fuzz_*; do
+	[ -x "$b" ] || continue
+	run_one "fuzz/$(basename "$b")" "$here/fuzz/run.sh" "$root/fuzz" "${FUZZ_TIME:-20}" "$(basename "$b")"
+done
+
 # The module, in qemu (tests/vm/run.sh): unless HRPROF_NO_VM=1, or a PATTERN
 # that does not contain "vm" was given.
 if [ "${HRPROF_NO_VM:-0}" != 1 ] && { [ -z "$pattern" ] || [[ $pattern == *vm* ]]; }; then

@@ -5,10 +5,13 @@
  * or absent Agent never holds up profiling or the next profile.
  *
  * Nothing is given up: a network error, a timeout, 408, 429 or 5xx is
- * retried with exponential backoff and jitter, oldest profile first. Profiles
- * waiting wait in memory up to a bound, then in the spool directory, where a
- * later run finds them if this one stops first. 403, 404 and 413 are final:
- * logged once with their meaning, and the profile is dropped (counted).
+ * retried with exponential backoff and jitter, oldest profile first. Every
+ * profile is in the spool directory (fsynced) before it is handed to the
+ * upload thread, so a kill at any moment loses none already built; a later
+ * run finds those not delivered. Only when the spool cannot take it (no
+ * directory, a full disk) does a profile wait in memory, up to a bound. 403,
+ * 404 and 413 are final: logged once with their meaning, and the profile is
+ * dropped (counted).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -64,7 +67,8 @@ struct agent {
 	bool down;    /* the last attempt got no answer */
 	bool said[3]; /* 403, 404, 413 logged */
 
-	uint64_t taken, uploaded, dropped, spilled;
+	bool spool_failing; /* the last profile could not be spooled (logged) */
+	uint64_t taken, uploaded, dropped;
 };
 
 static void job_free(struct job *j)
@@ -76,28 +80,53 @@ static void job_free(struct job *j)
 	free(j);
 }
 
-/* Moves the oldest job in memory to the spool. Called with the lock held. */
-static void agent_spill_locked(struct agent *a)
+/* Takes the oldest job out of memory (NULL: none). Called with the lock held. */
+static struct job *agent_pop_locked(struct agent *a)
 {
 	struct job *j = a->head;
-	int err;
 
 	if (!j)
-		return;
+		return NULL;
 	a->head = j->next;
 	if (!a->head)
 		a->tail = NULL;
 	a->mem_jobs--;
 	a->mem_bytes -= j->len;
+	j->next = NULL;
+	return j;
+}
+
+/* Moves the oldest job in memory to the spool. Called with the lock held. */
+static void agent_spill_locked(struct agent *a)
+{
+	struct job *j = agent_pop_locked(a);
+	int err;
+
+	if (!j)
+		return;
 	err = a->spool ? spool__put(a->spool, j->name, j->event_json, j->blob, j->len) : -ENOENT;
 	if (err) {
 		a->dropped++;
 		log_warn("profile %" PRIu64 " dropped: it cannot wait in the spool (%s)", j->seq,
 			 a->spool ? strerror(-err) : "no spool directory");
 	} else {
-		a->spilled++;
 		log_debug("profile %" PRIu64 " waits in the spool", j->seq);
 	}
+	job_free(j);
+}
+
+/* Drops the oldest job in memory, past the memory bound (the spool could
+ * not take them either). Called with the lock held. */
+static void agent_drop_locked(struct agent *a)
+{
+	struct job *j = agent_pop_locked(a);
+
+	if (!j)
+		return;
+	a->dropped++;
+	log_warn("profile %" PRIu64 " dropped: neither the spool nor memory (%d profiles) can "
+		 "hold it",
+		 j->seq, MEM_MAX_JOBS);
 	job_free(j);
 }
 
@@ -140,8 +169,23 @@ static int agent_export(struct exporter *e, const struct export_item *item)
 	free(tags);
 	free(raw);
 
+	/* on disk first: from here on, a kill loses nothing */
+	err = a->spool ? spool__put(a->spool, j->name, j->event_json, j->blob, j->len) : -ENOENT;
 	pthread_mutex_lock(&a->lock);
 	a->taken++;
+	if (a->spool && err && !a->spool_failing)
+		log_warn("profile %" PRIu64 " cannot be written to the spool (%s): profiles wait "
+			 "in memory (the last %d) until it can",
+			 j->seq, strerror(-err), MEM_MAX_JOBS);
+	else if (a->spool && !err && a->spool_failing)
+		log_notice("the spool takes profiles again");
+	a->spool_failing = a->spool && err;
+	if (!err) {
+		pthread_cond_signal(&a->cond);
+		pthread_mutex_unlock(&a->lock);
+		job_free(j);
+		return 0;
+	}
 	if (a->tail)
 		a->tail->next = j;
 	else
@@ -150,7 +194,7 @@ static int agent_export(struct exporter *e, const struct export_item *item)
 	a->mem_jobs++;
 	a->mem_bytes += j->len;
 	while (a->mem_jobs > MEM_MAX_JOBS || a->mem_bytes > MEM_MAX_BYTES)
-		agent_spill_locked(a);
+		agent_drop_locked(a);
 	pthread_cond_signal(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	return 0;
@@ -245,6 +289,16 @@ static void wait_until_locked(struct agent *a, uint64_t when)
 	pthread_cond_timedwait(&a->cond, &a->lock, &ts);
 }
 
+/* The profile_seq in a spool entry's name ("<start>-<runtime id>-<seq>.hrspool"). */
+static uint64_t spooled_seq(const char *path)
+{
+	const char *end = strstr(path, ".hrspool"), *p = end;
+
+	while (p && p > path && p[-1] >= '0' && p[-1] <= '9')
+		p--;
+	return p && p < end ? strtoull(p, NULL, 10) : 0;
+}
+
 /*
  * The upload thread: always the oldest profile first, the spool's (older)
  * before memory's. The one being sent is held here until it is delivered or
@@ -273,15 +327,8 @@ static void *agent_main(void *arg)
 			if (!a->spool || spool__take(a->spool, &se))
 				memset(&se, 0, sizeof(se));
 			pthread_mutex_lock(&a->lock);
-			if (!se.path && a->head) {
-				cur = a->head;
-				a->head = cur->next;
-				if (!a->head)
-					a->tail = NULL;
-				a->mem_jobs--;
-				a->mem_bytes -= cur->len;
-				cur->next = NULL;
-			}
+			if (!se.path)
+				cur = agent_pop_locked(a);
 			attempts = 0;
 			not_before = 0;
 		}
@@ -300,7 +347,7 @@ static void *agent_main(void *arg)
 			continue;
 		}
 		pthread_mutex_unlock(&a->lock);
-		seq = cur ? cur->seq : 0;
+		seq = cur ? cur->seq : spooled_seq(se.path);
 		v = cur ? agent_send(a, http, seq, cur->event_json, cur->blob, cur->len)
 			: agent_send(a, http, seq, se.event_json, se.blob, se.len);
 		pthread_mutex_lock(&a->lock);
@@ -353,9 +400,9 @@ static void agent_free(struct exporter *e)
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
 	waiting = a->spool ? spool__count(a->spool) : 0;
-	log_notice("profiles: %" PRIu64 " taken, %" PRIu64 " uploaded, %" PRIu64
+	log_notice("profiles: %" PRIu64 " taken, %" PRIu64 " uploaded, %zu"
 		   " spooled, %" PRIu64 " dropped%s",
-		   a->taken, a->uploaded, a->spilled,
+		   a->taken, a->uploaded, waiting,
 		   a->dropped + (a->spool ? spool__dropped(a->spool) : 0),
 		   waiting ? "; undelivered profiles wait in the spool for the next run" : "");
 	spool__free(a->spool);

@@ -388,6 +388,8 @@ int pprof_file__load(struct pprof_file *f, const char *path, char *why, size_t w
 		err = pprof_file__check(f, why, whylen);
 	if (!err)
 		pprof_file__sanitize(f->pr);
+	else
+		pprof_file__free(f); /* nothing is kept of a file refused */
 	return err;
 }
 

@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The spool's files: "hrprof-spool 2\n<json bytes> <blob bytes> <crc32>\n"
+ * then the event JSON and the compressed profile; the CRC-32 (zlib) covers
+ * both. Written to a temporary file, fsynced, renamed. A file whose header,
+ * size or checksum is wrong is set aside as "<name>.corrupt" and never sent;
+ * anything in the directory that is not a regular file is left alone and
+ * named in the log once.
+ */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +20,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -18,16 +28,35 @@
 
 #define SUFFIX	    ".hrspool"
 #define SUFFIX_TMP  ".tmp."
-#define MAGIC	    "hrprof-spool 1\n"
+#define MAGIC	    "hrprof-spool 2\n"
 #define ENTRY_LIMIT (64u << 20)
+#define SET_ASIDE   ".corrupt"
+#define IGNORED_MAX 64 /* names of non-regular files already logged */
 
 struct spool {
+	pthread_mutex_t lock; /* one operation at a time (an exporter, an uploader) */
 	char *dir;
 	uint64_t max_bytes;
 	uint64_t max_age_s;
 	uint64_t dropped;
 	char claim[24]; /* ".<pid>" */
+	char *ignored[IGNORED_MAX];
+	size_t nignored;
 };
+
+/* Logs, once per name, that a non-regular file in the spool is left alone. */
+static void spool__ignore(struct spool *s, const char *name, mode_t mode)
+{
+	for (size_t i = 0; i < s->nignored; i++)
+		if (!strcmp(s->ignored[i], name))
+			return;
+	log_warn("spool: %s/%s is not a regular file (%s): ignored", s->dir, name,
+		 S_ISDIR(mode)	 ? "a directory"
+		 : S_ISLNK(mode) ? "a symbolic link"
+				 : "a special file");
+	if (s->nignored < IGNORED_MAX && (s->ignored[s->nignored] = strdup(name)))
+		s->nignored++;
+}
 
 /* An entry file's name: "<name>.hrspool", or "<name>.hrspool.<pid>" when claimed. */
 static bool is_entry(const char *name, long *owner)
@@ -64,8 +93,16 @@ static int spool__list(struct spool *s, char ***out, size_t *n)
 	if (!d)
 		return -errno;
 	while ((de = readdir(d))) {
+		struct stat st;
+
 		if (!is_entry(de->d_name, &owner))
 			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue; /* gone meanwhile */
+		if (!S_ISREG(st.st_mode)) {
+			spool__ignore(s, de->d_name, st.st_mode);
+			continue;
+		}
 		if (*n == cap) {
 			char **p = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*p));
 
@@ -162,6 +199,7 @@ int spool__open(struct spool **out, const char *dir, uint64_t max_bytes, uint64_
 		free(s);
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&s->lock, NULL);
 	s->max_bytes = max_bytes;
 	s->max_age_s = max_age_s;
 	snprintf(s->claim, sizeof(s->claim), ".%d", getpid());
@@ -192,6 +230,9 @@ void spool__free(struct spool *s)
 {
 	if (!s)
 		return;
+	for (size_t i = 0; i < s->nignored; i++)
+		free(s->ignored[i]);
+	pthread_mutex_destroy(&s->lock);
 	free(s->dir);
 	free(s);
 }
@@ -206,10 +247,13 @@ static int spool_fill(int fd, void *arg)
 {
 	struct spool_job *j = arg;
 	size_t jlen = strlen(j->event_json);
-	char head[64];
+	uLong crc = crc32(0, NULL, 0);
+	char head[96];
 	int err;
 
-	snprintf(head, sizeof(head), MAGIC "%zu %zu\n", jlen, j->len);
+	crc = crc32_z(crc, (const Bytef *)j->event_json, jlen);
+	crc = crc32_z(crc, j->blob, j->len);
+	snprintf(head, sizeof(head), MAGIC "%zu %zu %08lx\n", jlen, j->len, (unsigned long)crc);
 	err = write_all(fd, head, strlen(head));
 	if (!err)
 		err = write_all(fd, j->event_json, jlen);
@@ -218,8 +262,8 @@ static int spool_fill(int fd, void *arg)
 	return err;
 }
 
-int spool__put(struct spool *s, const char *name, const char *event_json, const uint8_t *blob,
-	       size_t len)
+static int spool_put(struct spool *s, const char *name, const char *event_json, const uint8_t *blob,
+		     size_t len)
 {
 	struct spool_job j = {event_json, blob, len};
 	char path[PATH_MAX];
@@ -233,17 +277,33 @@ int spool__put(struct spool *s, const char *name, const char *event_json, const 
 	return 0;
 }
 
+/* Reads a claimed entry: -EBADMSG when it is not one (header, size, checksum). */
 static int read_entry(const char *path, struct spool_entry *e)
 {
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	unsigned long want_crc;
 	size_t jlen, blen;
-	char head[64];
-	FILE *f = fopen(path, "re");
-	int err = -EINVAL;
+	char head[96];
+	struct stat st;
+	int err = -EBADMSG, used;
+	uLong crc;
+	FILE *f;
 
-	if (!f)
+	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -EBADMSG;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
 	if (!fgets(head, sizeof(head), f) || strcmp(head, MAGIC) || !fgets(head, sizeof(head), f) ||
-	    sscanf(head, "%zu %zu", &jlen, &blen) != 2 || jlen > ENTRY_LIMIT || blen > ENTRY_LIMIT)
+	    sscanf(head, "%zu %zu %8lx\n%n", &jlen, &blen, &want_crc, &used) != 3 ||
+	    (size_t)used != strlen(head) || jlen > ENTRY_LIMIT || blen > ENTRY_LIMIT ||
+	    (uint64_t)st.st_size != strlen(MAGIC) + strlen(head) + jlen + blen)
 		goto out;
 	e->event_json = malloc(jlen + 1);
 	e->blob = malloc(blen ? blen : 1);
@@ -252,6 +312,10 @@ static int read_entry(const char *path, struct spool_entry *e)
 		goto out;
 	}
 	if (fread(e->event_json, 1, jlen, f) != jlen || fread(e->blob, 1, blen, f) != blen)
+		goto out;
+	crc = crc32_z(crc32(0, NULL, 0), (const Bytef *)e->event_json, jlen);
+	crc = crc32_z(crc, e->blob, blen);
+	if (crc != want_crc)
 		goto out;
 	e->event_json[jlen] = 0;
 	e->len = blen;
@@ -267,7 +331,24 @@ out:
 	return err;
 }
 
-int spool__take(struct spool *s, struct spool_entry *e)
+/* Renames a claimed entry that is not one to "<name>.corrupt", out of the way. */
+static void spool__set_aside(struct spool *s, const char *name, const char *claimed)
+{
+	char to[PATH_MAX];
+	int n = snprintf(to, sizeof(to), "%s/%.*s" SET_ASIDE, s->dir,
+			 (int)(strstr(name, SUFFIX) - name), name);
+
+	if (n > 0 && (size_t)n < sizeof(to) && !rename(claimed, to)) {
+		log_warn("spool: %s is not a valid spool entry (its header, size or checksum is "
+			 "wrong): set aside as %s, not sent",
+			 name, to);
+		return;
+	}
+	log_warn("spool: %s is not a valid spool entry: removed, not sent", name);
+	unlink(claimed);
+}
+
+static int spool_take(struct spool *s, struct spool_entry *e)
 {
 	char **names, from[PATH_MAX];
 	int err = -ENOENT;
@@ -292,9 +373,13 @@ int spool__take(struct spool *s, struct spool_entry *e)
 			continue;
 		}
 		err = read_entry(e->path, e);
-		if (err) {
+		if (err == -EBADMSG) {
+			spool__set_aside(s, names[i], e->path);
+		} else if (err) {
 			log_warn("spool: %s is unreadable (%s): dropped", names[i], strerror(-err));
 			unlink(e->path);
+		}
+		if (err) {
 			free(e->path);
 			e->path = NULL;
 			s->dropped++;
@@ -334,12 +419,17 @@ void spool__release(struct spool *s, struct spool_entry *e)
 	entry_free(e);
 }
 
-uint64_t spool__dropped(const struct spool *s)
+uint64_t spool__dropped(struct spool *s)
 {
-	return s->dropped;
+	uint64_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = s->dropped;
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
-size_t spool__count(struct spool *s)
+static size_t spool_count(struct spool *s)
 {
 	char **names;
 	size_t n, count = 0;
@@ -351,4 +441,35 @@ size_t spool__count(struct spool *s)
 		count += is_entry(names[i], &owner) && !owner;
 	free_names(names, n);
 	return count;
+}
+
+int spool__put(struct spool *s, const char *name, const char *event_json, const uint8_t *blob,
+	       size_t len)
+{
+	int err;
+
+	pthread_mutex_lock(&s->lock);
+	err = spool_put(s, name, event_json, blob, len);
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+int spool__take(struct spool *s, struct spool_entry *e)
+{
+	int err;
+
+	pthread_mutex_lock(&s->lock);
+	err = spool_take(s, e);
+	pthread_mutex_unlock(&s->lock);
+	return err;
+}
+
+size_t spool__count(struct spool *s)
+{
+	size_t n;
+
+	pthread_mutex_lock(&s->lock);
+	n = spool_count(s);
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }

@@ -5,7 +5,8 @@
  * delivered first. An entry being sent is claimed by renaming it with the
  * sender's pid; claims of processes that are gone are released at open.
  * Bounded by total size and by age: the oldest entries are dropped first,
- * each drop counted and logged.
+ * each drop counted and logged. Entries carry a checksum; one that is not
+ * right is set aside ("<name>.corrupt"), never given out. Thread-safe.
  */
 #ifndef HRPROF_SPOOL_H
 #define HRPROF_SPOOL_H
@@ -38,7 +39,7 @@ void spool__remove(struct spool *s, struct spool_entry *e);
 void spool__release(struct spool *s, struct spool_entry *e);
 
 /* Entries dropped for the bounds since open. */
-uint64_t spool__dropped(const struct spool *s);
+uint64_t spool__dropped(struct spool *s);
 /* Unclaimed entries now. */
 size_t spool__count(struct spool *s);
 

@@ -204,7 +204,6 @@ static void sym_elf__dw_add_sub(struct sym_elf *e, Dwarf_Die *die, uint64_t lo, 
 	e->subs[e->nsubs].hi = hi;
 	e->subs[e->nsubs].die = *die;
 	e->nsubs++;
-	e->subs_sorted = false;
 }
 
 /* Keeps the subprogram's ranges and gives every symbol that starts one of
@@ -256,6 +255,15 @@ static void sym_elf__dw_scan(struct sym_elf *e, Dwarf_Die *parent, int depth, si
 	} while (dwarf_siblingof(&child, &child) == 0);
 }
 
+static int dw_sub_cmp(const void *a, const void *b)
+{
+	const struct dw_sub *x = a, *y = b;
+
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->hi < y->hi ? 1 : x->hi > y->hi ? -1 : 0;
+}
+
 /* The compile unit holding addr, its subprograms scanned; NULL when none. */
 static struct dw_cu *sym_elf__dw_unit(struct sym_elf *e, uint64_t addr)
 {
@@ -267,7 +275,11 @@ static struct dw_cu *sym_elf__dw_unit(struct sym_elf *e, uint64_t addr)
 		size_t budget = DWARF_SCAN_MAX;
 
 		cu->scanned = true;
+		cu->sub_first = e->nsubs;
 		sym_elf__dw_scan(e, &cu->die, 0, &budget);
+		cu->nsubs = e->nsubs - cu->sub_first;
+		if (cu->nsubs)
+			qsort(e->subs + cu->sub_first, cu->nsubs, sizeof(*e->subs), dw_sub_cmp);
 	}
 	return cu;
 }
@@ -297,37 +309,27 @@ const char *sym_dwarf__file(struct sym_elf *e, struct esym *s)
 
 /* ---- lines and inlined calls ---- */
 
-static int dw_sub_cmp(const void *a, const void *b)
+/* The subprogram of cu whose range holds addr. */
+static Dwarf_Die *sym_elf__dw_sub(struct sym_elf *e, struct dw_cu *cu, uint64_t addr)
 {
-	const struct dw_sub *x = a, *y = b;
+	struct dw_sub *subs;
+	size_t lo = 0, hi = cu->nsubs;
 
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	return x->hi < y->hi ? 1 : x->hi > y->hi ? -1 : 0;
-}
+	if (!hi)
+		return NULL;
+	subs = e->subs + cu->sub_first;
 
-/* The subprogram whose range holds addr (the innermost of nested ones). */
-static Dwarf_Die *sym_elf__dw_sub(struct sym_elf *e, uint64_t addr)
-{
-	size_t lo = 0, hi;
-
-	if (!e->subs_sorted) {
-		if (e->nsubs)
-			qsort(e->subs, e->nsubs, sizeof(*e->subs), dw_sub_cmp);
-		e->subs_sorted = true;
-	}
-	hi = e->nsubs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (e->subs[mid].lo <= addr)
+		if (subs[mid].lo <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	for (size_t k = 0; k < SYM_BACKTRACK && k < lo; k++)
-		if (addr < e->subs[lo - 1 - k].hi)
-			return &e->subs[lo - 1 - k].die;
+		if (addr < subs[lo - 1 - k].hi)
+			return &subs[lo - 1 - k].die;
 	return NULL;
 }
 
@@ -450,7 +452,7 @@ size_t sym_dwarf__frames(struct sym_elf *e, struct esym *s, uint64_t vaddr, bool
 			if (dwarf_lineno(line, &lineno) == 0 && lineno > 0)
 				all[0].line = (uint32_t)lineno;
 		}
-		sub = sym_elf__dw_sub(e, vaddr);
+		sub = sym_elf__dw_sub(e, cu, vaddr);
 		if (sub)
 			k = dw_inlines(sub, vaddr, inl, SYM_FRAMES_MAX);
 	}

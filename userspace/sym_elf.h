@@ -45,6 +45,7 @@ struct load_seg {
 struct dw_cu {
 	Dwarf_Die die;
 	bool scanned;
+	size_t sub_first, nsubs; /* its subprograms' ranges in sym_elf.subs, sorted */
 };
 
 struct dw_range {
@@ -85,9 +86,8 @@ struct sym_elf {
 	size_t ncus;
 	struct dw_range *ranges;
 	size_t nranges;
-	struct dw_sub *subs; /* sorted by lo when subs_sorted */
+	struct dw_sub *subs; /* those of each scanned unit together */
 	size_t nsubs, subs_cap;
-	bool subs_sorted;
 	struct hashtab dn_tab; /* dw_name index + 1, by raw pointer */
 	struct dw_name *dn;
 	size_t ndn, dn_cap;

@@ -380,6 +380,7 @@ static void test_max_age(void)
 
 /* ---- corrupt entries ---- */
 
+/* Files that are not entries: set aside as "<name>.corrupt", never given out. */
 static void test_corrupt(void)
 {
 	static const struct {
@@ -388,18 +389,25 @@ static void test_corrupt(void)
 	} bad[] = {
 	    {"01.hrspool", "", 0},
 	    {"02.hrspool", "not a spool file\n2 3\n{}abc", 26},
-	    {"03.hrspool", "hrprof-spool 1\n", 15},
-	    {"04.hrspool", "hrprof-spool 1\n2 100\n{}abc", 26},	  /* truncated blob */
-	    {"05.hrspool", "hrprof-spool 1\n50 0\n{}", 22},	  /* truncated json */
-	    {"06.hrspool", "hrprof-spool 1\n60000000 1\n{}", 28}, /* larger than the file */
-	    {"07.hrspool", "hrprof-spool 1\n99999999999999999999 1\n{}a", 41},
-	    {"08.hrspool", "hrprof-spool 1\n-1 -1\n{}a", 24},
-	    {"09.hrspool", "hrprof-spool 1\nx y\n{}a", 22},
-	    {"10.hrspool", "hrprof-spool 2\n2 1\n{}a", 22},
-	    {"11.hrspool", "hrprof-spool 1\n2 1", 18},
+	    {"03.hrspool", "hrprof-spool 2\n", 15},
+	    {"04.hrspool", "hrprof-spool 2\n2 100 00000000\n{}abc", 35}, /* truncated blob */
+	    {"05.hrspool", "hrprof-spool 2\n50 0 00000000\n{}", 31},	 /* truncated json */
+	    {"06.hrspool", "hrprof-spool 2\n60000000 1 00000000\n{}",
+	     37}, /* larger than the file */
+	    {"07.hrspool", "hrprof-spool 2\n99999999999999999999 1 0\n{}a", 43},
+	    {"08.hrspool", "hrprof-spool 2\n-1 -1 0\n{}a", 26},
+	    {"09.hrspool", "hrprof-spool 2\nx y z\n{}a", 24},
+	    {"10.hrspool", "hrprof-spool 1\n2 1\n{}a", 22}, /* the old format: no checksum */
+	    {"11.hrspool", "hrprof-spool 2\n2 1 0", 20},
+	    /* a valid header, junk content: the checksum says so */
+	    {"12.hrspool", "hrprof-spool 2\n2 3 12345678\n{}abc", 33},
+	    /* right checksum of "{}abc" (0x1b10c652), a byte more in the file */
+	    {"13.hrspool", "hrprof-spool 2\n2 3 1b10c652\n{}abcd", 34},
+	    /* right checksum, one byte of the blob changed */
+	    {"14.hrspool", "hrprof-spool 2\n2 3 1b10c652\n{}abd", 33},
 	};
 	const size_t nbad = sizeof(bad) / sizeof(bad[0]);
-	char dir[128];
+	char dir[128], name[192];
 	struct spool *s;
 	struct spool_entry e;
 	int err;
@@ -411,11 +419,21 @@ static void test_corrupt(void)
 		return;
 	for (size_t i = 0; i < nbad; i++)
 		CHECK(!write_file(dir, bad[i].name, bad[i].data, bad[i].len));
+	CHECK(
+	    !write_file(dir, "15.hrspool", "hrprof-spool 2\n2 3 1b10c652\n{}abc", 33)); /* valid */
 	CHECK(!spool__put(s, "99", "{\"ok\":1}", blob3, sizeof(blob3)));
-	CHECK(spool__count(s) == nbad + 1);
+	CHECK(spool__count(s) == nbad + 2);
 
 	err = spool__take(s, &e);
 	CHECKF(!err, "take past corrupt entries: %d", err);
+	if (!err) {
+		CHECK(!strncmp(base_name(e.path), "15.hrspool.", 11));
+		CHECK(e.event_json && !strcmp(e.event_json, "{}"));
+		CHECK(e.len == 3 && !memcmp(e.blob, "abc", 3));
+		spool__remove(s, &e);
+	}
+	err = spool__take(s, &e);
+	CHECKF(!err, "take the last entry: %d", err);
 	if (!err) {
 		CHECK(!strncmp(base_name(e.path), "99.hrspool.", 11));
 		CHECK(e.event_json && !strcmp(e.event_json, "{\"ok\":1}"));
@@ -424,16 +442,39 @@ static void test_corrupt(void)
 	}
 	CHECKF(spool__dropped(s) == nbad, "%llu dropped, want %zu",
 	       (unsigned long long)spool__dropped(s), nbad);
-	for (size_t i = 0; i < nbad; i++)
+	for (size_t i = 0; i < nbad; i++) {
 		CHECKF(!exists(dir, bad[i].name), "%s left behind", bad[i].name);
-	CHECK(count_files(dir) == 0);
+		snprintf(name, sizeof(name), "%.2s.corrupt", bad[i].name);
+		CHECKF(exists(dir, name), "%s not set aside as %s", bad[i].name, name);
+	}
+	CHECK(count_files(dir) == nbad); /* the set-aside ones */
 	CHECK(spool__take(s, &e) == -ENOENT);
+	CHECK(spool__count(s) == 0);
 
 	/* Only corrupt ones: -ENOENT, not an error. */
 	CHECK(!write_file(dir, "50.hrspool", "junk", 4));
 	CHECK(spool__take(s, &e) == -ENOENT);
 	CHECK(spool__dropped(s) == nbad + 1);
+	CHECK(exists(dir, "50.corrupt"));
+
+	/* Not regular files: a directory and a symbolic link named like entries
+	 * are left where they are, not counted, not taken, not dropped. */
+	snprintf(name, sizeof(name), "%s/60.hrspool", dir);
+	CHECK(!mkdir(name, 0700));
+	snprintf(name, sizeof(name), "%s/61.hrspool", dir);
+	CHECK(!symlink("/etc/passwd", name));
+	CHECK(spool__count(s) == 0);
+	CHECK(spool__take(s, &e) == -ENOENT);
+	CHECK(exists(dir, "60.hrspool") && exists(dir, "61.hrspool"));
+	CHECK(spool__dropped(s) == nbad + 1);
 	spool__free(s);
+	/* a new open releases no claims on them either */
+	err = spool__open(&s, dir, BIG, 0);
+	CHECK(!err && exists(dir, "60.hrspool") && exists(dir, "61.hrspool"));
+	if (!err)
+		spool__free(s);
+	snprintf(name, sizeof(name), "%s/60.hrspool", dir);
+	rmdir(name);
 }
 
 /* ---- directory errors, temp files, names that are not entries ---- */

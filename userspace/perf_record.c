@@ -111,7 +111,12 @@ static void perf_sample(struct perf_decoder *d, const struct perf_event_header *
 		else if (ctx == (uint64_t)PERF_CONTEXT_USER)
 			rec->ips[nk + nu++] = ip;
 	}
-	if (nk + nu >= d->max_stack)
+	/* markers aside, the kernel keeps a callchain within max_stack frames */
+	if (nk + nu > d->max_stack) {
+		d->stats->bad_records++;
+		return;
+	}
+	if (nk + nu == d->max_stack)
 		rec->flags |= HRPROF_F_USER_TRUNCATED;
 	rec->nr_kernel = nk;
 	rec->nr_user = nu;

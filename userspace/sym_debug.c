@@ -148,31 +148,25 @@ bool debug_find(const char *debug_dir, const char *path, const struct elf_file *
 
 /* ---- debuginfod ---- */
 
-bool debug_fetch(struct sym_fetcher *fetcher, uint64_t deadline_ns, const char *build_id,
-		 struct elf_file *out, struct elf_sections *sec, bool *pending)
+bool debug_fetch(struct sym_fetcher *fetcher, uint64_t deadline_ns, const struct elf_file *main,
+		 const char *build_id, struct elf_file *out, struct elf_sections *sec,
+		 bool *pending)
 {
-	char id[2 * BUILD_ID_MAX + 1], *path;
-	int state = sym_fetcher__get(fetcher, build_id, deadline_ns, &path);
+	struct debug_search s = {.main = main, .build_id = build_id};
+	int state;
+	char *path;
+	bool found;
 
+	state = sym_fetcher__get(fetcher, build_id, deadline_ns, &path);
 	*pending = state == SYM_FETCH_PENDING;
 	if (state != SYM_FETCH_DONE)
 		return false;
-	if (elf_file__open(out, path) < 0) {
-		log_warn("sym: debuginfod's %s for %s is not a readable ELF file", path, build_id);
-		free(path);
-		return false;
-	}
-	build_id_hex(out->elf, id);
-	elf_sections__scan(out->elf, sec);
-	if (strcmp(id, build_id) != 0 || (!sec->symtab && !sec->dwarf)) {
+	/* the same checks as a local one: its build id, something in it */
+	found = debug_try(&s, path, false, out, sec);
+	if (!found)
 		log_warn("sym: debuginfod's %s is not the debug file of %s", path, build_id);
-		elf_file__close(out);
-		free(path);
-		return false;
-	}
-	log_debug("sym: debug file %s (debuginfod)", path);
 	free(path);
-	return true;
+	return found;
 }
 
 /* ---- MiniDebugInfo ---- */

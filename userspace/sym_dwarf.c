@@ -83,21 +83,16 @@ static void sym_elf__dw_alt(struct sym_elf *e)
 {
 	const char *name;
 	const void *id;
-	const unsigned char *b;
 	ssize_t n = dwelf_dwarf_gnu_debugaltlink(e->dw, &name, &id);
-	char path[PATH_MAX], *p;
+	char hex[2 * BUILD_ID_MAX + 1], path[PATH_MAX];
 	int len;
 
-	if (n <= 0 || n > BUILD_ID_MAX)
+	if (n <= 1 || n > BUILD_ID_MAX)
 		return;
-	b = id;
-	len = snprintf(path, sizeof(path), "%s/.build-id/%02x/", e->debug_dir, b[0]);
-	p = path + len;
-	for (ssize_t i = 1; i < n && len > 0 && (size_t)len + 2 * n + 8 < sizeof(path); i++)
-		p += sprintf(p, "%02x", b[i]);
-	strcpy(p, ".debug");
-	if (len > 0 && (size_t)len + 2 * n + 8 < sizeof(path) &&
-	    sym_elf__dw_try_alt(e, path, id, (size_t)n))
+	bytes_hex(id, (size_t)n, hex);
+	len =
+	    snprintf(path, sizeof(path), "%s/.build-id/%.2s/%s.debug", e->debug_dir, hex, hex + 2);
+	if (len > 0 && (size_t)len < sizeof(path) && sym_elf__dw_try_alt(e, path, id, (size_t)n))
 		return;
 	if (name[0] == '/' && sym_elf__dw_try_alt(e, name, id, (size_t)n))
 		return;
@@ -154,20 +149,9 @@ static bool sym_elf__dw_open(struct sym_elf *e)
 
 static struct dw_cu *sym_elf__dw_cu(struct sym_elf *e, uint64_t addr)
 {
-	size_t lo = 0, hi = e->nranges;
+	const struct dw_range *r = sym_range_find(e->ranges, e->nranges, sizeof(*r), addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (e->ranges[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t k = 0; k < SYM_BACKTRACK && k < lo; k++)
-		if (addr < e->ranges[lo - 1 - k].hi)
-			return &e->cus[e->ranges[lo - 1 - k].cu];
-	return NULL;
+	return r ? &e->cus[r->cu] : NULL;
 }
 
 static struct esym *sym_elf__at(struct sym_elf *e, uint64_t addr)
@@ -312,25 +296,13 @@ const char *sym_dwarf__file(struct sym_elf *e, struct esym *s)
 /* The subprogram of cu whose range holds addr. */
 static Dwarf_Die *sym_elf__dw_sub(struct sym_elf *e, struct dw_cu *cu, uint64_t addr)
 {
-	struct dw_sub *subs;
-	size_t lo = 0, hi = cu->nsubs;
+	struct dw_sub *sub;
 
-	if (!hi)
+	if (!cu->nsubs)
 		return NULL;
-	subs = e->subs + cu->sub_first;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (subs[mid].lo <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (size_t k = 0; k < SYM_BACKTRACK && k < lo; k++)
-		if (addr < subs[lo - 1 - k].hi)
-			return &subs[lo - 1 - k].die;
-	return NULL;
+	sub =
+	    (struct dw_sub *)sym_range_find(e->subs + cu->sub_first, cu->nsubs, sizeof(*sub), addr);
+	return sub ? &sub->die : NULL;
 }
 
 /* An inlined function's name: its linkage name demangled, else its name. */

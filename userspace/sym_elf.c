@@ -289,7 +289,7 @@ struct sym_elf *sym_elf__load(const char *debug_dir, const char *path, struct el
 	if ((!nsymtab || !ms.dwarf) && !col.oom &&
 	    (debug_find(debug_dir, path, f, build_id, &dbg, &ds) ||
 	     (fetcher && build_id[0] &&
-	      debug_fetch(fetcher, deadline_ns, build_id, &dbg, &ds, &e->debug_pending))) &&
+	      debug_fetch(fetcher, deadline_ns, f, build_id, &dbg, &ds, &e->debug_pending))) &&
 	    !nsymtab && ds.symtab)
 		nsymtab = collect__section(&col, dbg.elf, ds.symtab, arm);
 	/* no symbol table anywhere else: MiniDebugInfo's */
@@ -360,21 +360,7 @@ bool sym_elf__offset_to_vaddr(const struct sym_elf *elf, uint64_t offset, uint64
 /* The symbol holding vaddr, or NULL. */
 static struct esym *sym_elf__find(struct sym_elf *elf, uint64_t vaddr)
 {
-	size_t lo = 0, hi = elf->nsyms;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (elf->syms[mid].addr <= vaddr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* lo symbols start at or below vaddr; the nearest may not contain it */
-	for (size_t k = 0; k < SYM_BACKTRACK && k < lo; k++)
-		if (vaddr < elf->syms[lo - 1 - k].end)
-			return &elf->syms[lo - 1 - k];
-	return NULL;
+	return (struct esym *)sym_range_find(elf->syms, elf->nsyms, sizeof(*elf->syms), vaddr);
 }
 
 static const char *sym_elf__name(struct sym_elf *elf, struct esym *s)

@@ -22,12 +22,40 @@
 #define SYM_DEBUG_DIR "/usr/lib/debug" /* where debug files are by default */
 #define SYM_BACKTRACK 8		       /* enclosing symbols (or ranges) tried before a miss */
 
+/*
+ * The element of v[0 .. n) (each size bytes, sorted by start) whose range
+ * holds addr, or NULL: the nearest start at or below addr, else one of the
+ * SYM_BACKTRACK before it (enclosing ranges). Every element begins with two
+ * uint64_t, its range [start, end): esym, dw_range, dw_sub.
+ */
+static inline const void *sym_range_find(const void *v, size_t n, size_t size, uint64_t addr)
+{
+	const char *base = v;
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (((const uint64_t *)(base + mid * size))[0] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = 0; k < SYM_BACKTRACK && k < lo; k++) {
+		const uint64_t *r = (const uint64_t *)(base + (lo - 1 - k) * size);
+
+		if (addr < r[1])
+			return r;
+	}
+	return NULL;
+}
+
 enum {
 	ESYM_DEMANGLED = 1 << 0, /* demangled is final (maybe NULL) */
 	ESYM_FILE = 1 << 1,	 /* file is final (maybe NULL) */
 };
 
-struct esym {
+struct esym { /* addr, end first: sym_range_find */
 	uint64_t addr;
 	uint64_t end;
 	char *demangled;
@@ -48,14 +76,14 @@ struct dw_cu {
 	size_t sub_first, nsubs; /* its subprograms' ranges in sym_elf.subs, sorted */
 };
 
-struct dw_range {
+struct dw_range { /* lo, hi first: sym_range_find */
 	uint64_t lo;
 	uint64_t hi;
 	size_t cu;
 };
 
 /* A range of a subprogram (concrete, out of line), found scanning its CU. */
-struct dw_sub {
+struct dw_sub { /* lo, hi first: sym_range_find */
 	uint64_t lo;
 	uint64_t hi;
 	Dwarf_Die die;
@@ -119,6 +147,8 @@ void elf_file__close(struct elf_file *f);
 /* f's Elf, kept open (its descriptor closed): for DWARF. */
 Elf *elf_file__keep(struct elf_file *f);
 void build_id_hex(Elf *elf, char *out);
+/* n bytes (a build id: at most BUILD_ID_MAX, else "") in lower-case hex. */
+void bytes_hex(const void *bytes, size_t n, char *out);
 void elf_sections__scan(Elf *elf, struct elf_sections *s);
 
 /* sym_elf.c */
@@ -135,8 +165,9 @@ bool debug_find(const char *debug_dir, const char *path, const struct elf_file *
 
 /* sym_debug.c: the debug file of build_id from debuginfod (fetcher), waited
  * for until deadline_ns; *pending when it may come later. */
-bool debug_fetch(struct sym_fetcher *fetcher, uint64_t deadline_ns, const char *build_id,
-		 struct elf_file *out, struct elf_sections *sec, bool *pending);
+bool debug_fetch(struct sym_fetcher *fetcher, uint64_t deadline_ns, const struct elf_file *main,
+		 const char *build_id, struct elf_file *out, struct elf_sections *sec,
+		 bool *pending);
 
 /* sym_debug.c: MiniDebugInfo, the xz-compressed ELF file (a symbol table) in
  * scn (.gnu_debugdata), decompressed into *buf (the caller frees it after

@@ -91,22 +91,27 @@ Elf *elf_file__keep(struct elf_file *f)
 	return elf;
 }
 
-void build_id_hex(Elf *elf, char *out)
+void bytes_hex(const void *bytes, size_t n, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *id;
-	const void *p;
-	ssize_t n = dwelf_elf_gnu_build_id(elf, &p);
+	const unsigned char *id = bytes;
 
 	out[0] = '\0';
-	if (n <= 0 || n > BUILD_ID_MAX)
+	if (!n || n > BUILD_ID_MAX)
 		return;
-	id = p;
-	for (ssize_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		out[2 * i] = hex[id[i] >> 4];
 		out[2 * i + 1] = hex[id[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+void build_id_hex(Elf *elf, char *out)
+{
+	const void *p;
+	ssize_t n = dwelf_elf_gnu_build_id(elf, &p);
+
+	bytes_hex(p, n > 0 ? (size_t)n : 0, out);
 }
 
 void elf_sections__scan(Elf *elf, struct elf_sections *s)

@@ -56,11 +56,19 @@ $(go tool pprof -top -lines -sample_index=cpu-samples "$P" 2>/dev/null | sed -n 
 	log "ok: $1 $2% (expected $3..$4%)"
 }
 
-oracle() { # PROFILE BINARY [--no-inlines] MIN_INLINED
-	local out
+# oracle PROFILE BINARY [--no-inlines]: every location agrees with
+# addr2line -i; with inlines, some of them (>= 3) have inlined frames.
+oracle() {
+	local out withinl
 	out=$(python3 "$LIB_DIR/inline_oracle.py" "$1" "$2" ${3:+"$3"} 2>&1) ||
 		fail "lines differ from addr2line -i for $2:
 $out"
+	withinl=$(echo "$out" | sed -n 's/.*(\([0-9]*\) with inlined frames.*/\1/p' | tail -1)
+	if [ -z "${3:-}" ]; then
+		[ "${withinl:-0}" -ge 3 ] || fail "only ${withinl:-0} locations of $2 with inlined frames: $out"
+	else
+		[ "${withinl:-1}" = 0 ] || fail "-I false: $withinl locations of $2 with inlined frames: $out"
+	fi
 	log "ok: $(echo "$out" | tail -1)"
 }
 

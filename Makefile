@@ -8,6 +8,10 @@
 #   make bench      overhead next to `perf record -g`, and without frame pointers next to
 #                   `perf record --call-graph dwarf`; the unwinder's replay rate (not in check)
 #   make bench-vm   the module's overhead and per-sample cost, in a qemu guest
+#   make check-debug-kernel  the module's VM cases on a lockdep/KASAN/UBSAN 6.1
+#                   kernel, built from linux-source-6.1 (once, cached)
+#   make soak       an hour of faults (SOAK_SECS=N for less), judged for exactly-once
+#                   delivery (not in check; SAN=1 for the ASan build)
 #   make kmod       build the kernel module into build/kmod/<kver>/: for the running
 #                   kernel, else every installed kernel's headers (KVERS="..." or
 #                   KDIR=/path/to/headers to choose)
@@ -126,6 +130,8 @@ DEB_BENCH := libstdc++6-12-dbg libc6-dbg
 # The module's tests: both Debian 12 kernels, booted under qemu.
 DEB_KMOD := qemu-system-x86 busybox-static cpio kmod xz-utils dwarves dkms \
 	    linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
+# make check-debug-kernel: Debian's 6.1 sources, built with the checkers.
+DEB_KDEBUG := linux-source-6.1 bc flex bison libssl-dev libelf-dev
 
 # make deps: everything (what make check needs); make deps-build: the build
 # alone (what make demo needs).
@@ -139,6 +145,11 @@ deps-bench:
 	@echo "installing: $(DEB_BENCH)"
 	apt-get update -q
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BENCH)
+
+deps-kdebug:
+	@echo "installing: $(DEB_KDEBUG)"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_KDEBUG)
 
 deps-build:
 	@echo "installing: $(DEB_BUILD)"
@@ -172,9 +183,29 @@ demo: deps-build-check
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory all unit-tests workloads kmod
+	$(Q)if t=$$(tests/vm/debug_kernel.sh path 2>/dev/null); then \
+		$(MAKE) --no-print-directory kmod KDIR=$$t; fi
 	$(Q)$(MAKE) --no-print-directory SAN=1 all unit-tests
 	$(Q)$(MAKE) --no-print-directory fuzz-bins
 	$(Q)tests/run.sh $(BUILD_ROOT)
+
+# An hour (SOAK_SECS) of --global at 1 kHz with churn, Agent outages, 500s,
+# a slow body, a full spool and two SIGKILLs; judged for exactly-once
+# delivery, flat RSS and fds (tests/soak/). SAN=1: the ASan/UBSan build.
+SOAK_SECS ?= 3600
+soak: deps-check
+	$(Q)$(MAKE) --no-print-directory all workloads
+	$(Q)SOAK_SECS=$(SOAK_SECS) tests/soak/soak.sh $(O)/hrprof $(WORKLOAD_DIR) $(BUILD_ROOT)/soak$(if $(filter 1,$(SAN)),-asan)
+
+# The module's VM cases on the debug kernel alone, building it first (about
+# 30 minutes on 2 cores, cached in /var/cache/hrprof-kdebug; once cached,
+# make check runs the cases on it as well).
+check-debug-kernel: deps-check
+	$(call install_missing,$(DEB_KDEBUG),deps-kdebug)
+	$(Q)t=$$(tests/vm/debug_kernel.sh build) && \
+		$(MAKE) --no-print-directory all workloads kmod && \
+		$(MAKE) --no-print-directory kmod KDIR=$$t && \
+		tests/vm/run.sh $$t
 
 bench: deps-check
 	$(call install_missing,$(DEB_BENCH),deps-bench)
@@ -281,7 +312,7 @@ dkms-remove:
 	dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: kmod dkms-tree dkms-install dkms-remove bench-vm
+.PHONY: kmod dkms-tree dkms-install dkms-remove bench-vm check-debug-kernel deps-kdebug soak
 
 clean:
 	$(Q)rm -rf $(BUILD_ROOT)

@@ -46,8 +46,38 @@ static void hrprof_rings_free(struct hrprof_session *s)
 }
 
 /* Drops the configuration: stops and frees the source, then the rings. */
+/*
+ * The rings become unmappable; fails with -EBUSY while a mapping of them
+ * lives. Once it returns 0, no mmap() is under way (it holds ring_lock
+ * throughout) and none can begin until hrprof_rings_open.
+ */
+static int hrprof_rings_close(struct hrprof_session *s)
+{
+	int err = 0;
+
+	mutex_lock(&s->ring_lock);
+	if (atomic_read(&s->mmaps))
+		err = -EBUSY;
+	else
+		s->rings_ready = false;
+	mutex_unlock(&s->ring_lock);
+	return err;
+}
+
+static void hrprof_rings_open(struct hrprof_session *s)
+{
+	mutex_lock(&s->ring_lock);
+	s->rings_ready = true;
+	mutex_unlock(&s->ring_lock);
+}
+
+/* With lock held, and no mapping of the rings (hrprof_rings_close, or the
+ * file's release). */
 static void hrprof_unconfigure_locked(struct hrprof_session *s)
 {
+	mutex_lock(&s->ring_lock);
+	s->rings_ready = false;
+	mutex_unlock(&s->ring_lock);
 	hrprof_source_destroy(s);
 	irq_work_sync(&s->wake_work);
 	hrprof_rings_free(s);
@@ -69,6 +99,7 @@ static int hrprof_open(struct inode *inode, struct file *file)
 	if (!s)
 		goto err_busy;
 	mutex_init(&s->lock);
+	mutex_init(&s->ring_lock);
 	init_waitqueue_head(&s->wq);
 	init_irq_work(&s->wake_work, hrprof_wake);
 	atomic_set(&s->mmaps, 0);
@@ -143,10 +174,13 @@ static long hrprof_configure_locked(struct hrprof_session *s, void __user *arg)
 	err = hrprof_config_check(&cfg, PAGE_SIZE);
 	if (err)
 		return err;
-	if (s->state == HRPROF_RUNNING || atomic_read(&s->mmaps))
+	if (s->state == HRPROF_RUNNING)
 		return -EBUSY;
 	if (cfg.source == HRPROF_SOURCE_PMU && !hrprof_has_pmu)
 		return -ENODEV;
+	err = hrprof_rings_close(s);
+	if (err)
+		return err;
 	hrprof_unconfigure_locked(s);
 
 	s->cfg = cfg;
@@ -168,6 +202,7 @@ static long hrprof_configure_locked(struct hrprof_session *s, void __user *arg)
 		hrprof_unconfigure_locked(s);
 		return -EFAULT;
 	}
+	hrprof_rings_open(s);
 	return 0;
 err_free:
 	hrprof_unconfigure_locked(s);
@@ -360,8 +395,8 @@ static int hrprof_mmap(struct file *file, struct vm_area_struct *vma)
 	struct hrprof_ring *r;
 	int err = -EINVAL;
 
-	mutex_lock(&s->lock);
-	if (s->state == HRPROF_OPEN) {
+	mutex_lock(&s->ring_lock);
+	if (!s->rings_ready) {
 		err = -ENODATA;
 		goto out;
 	}
@@ -388,7 +423,7 @@ static int hrprof_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_private_data = s;
 	hrprof_vm_open(vma);
 out:
-	mutex_unlock(&s->lock);
+	mutex_unlock(&s->ring_lock);
 	return err;
 }
 

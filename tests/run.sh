@@ -79,9 +79,9 @@ for b in "$root"/fuzz/bin/fuzz_*; do
 	run_one "fuzz/$(basename "$b")" "$here/fuzz/run.sh" "$root/fuzz" "${FUZZ_TIME:-20}" "$(basename "$b")"
 done
 
-# The module, in qemu (tests/vm/run.sh): unless HRPROF_NO_VM=1, or a PATTERN
-# that does not contain "vm" was given.
-if [ "${HRPROF_NO_VM:-0}" != 1 ] && { [ -z "$pattern" ] || [[ $pattern == *vm* ]]; }; then
+# vm_cases [ARGS]: tests/vm/run.sh's lines, counted.
+vm_cases() {
+	local line vmname
 	while IFS= read -r line; do
 		printf '%s\n' "$line"
 		case $line in
@@ -93,7 +93,18 @@ if [ "${HRPROF_NO_VM:-0}" != 1 ] && { [ -z "$pattern" ] || [[ $pattern == *vm* ]
 			failed+=("$vmname")
 			;;
 		esac
-	done < <(BUILD_ROOT=$root "$here/vm/run.sh" 2>&1)
+	done < <(BUILD_ROOT=$root "$here/vm/run.sh" "$@" 2>&1)
+}
+
+# The module, in qemu (tests/vm/run.sh): unless HRPROF_NO_VM=1, or a PATTERN
+# that does not contain "vm" was given. Then on the debug kernel
+# (tests/vm/debug_kernel.sh) when it is built and cached, with the module
+# built for it (make check does both; make check-debug-kernel builds it).
+if [ "${HRPROF_NO_VM:-0}" != 1 ] && { [ -z "$pattern" ] || [[ $pattern == *vm* ]]; }; then
+	vm_cases
+	if dtree=$("$here/vm/debug_kernel.sh" path 2>/dev/null); then
+		vm_cases "$dtree"
+	fi
 fi
 
 if [ ${#failed[@]} -gt 0 ]; then

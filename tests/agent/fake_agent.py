@@ -19,6 +19,17 @@ Each request's raw body goes to OUT/NNN.body and its event to OUT/NNN.event.json
 usage: fake_agent.py --out DIR [--port N | --port-file FILE | --unix PATH]
          [--fail-first N] [--fail-status CODE] [--status CODE]
          [--delay SECONDS] [--delay-first N] [--reset-first N] [--agentless]
+         [--fail-every N] [--outage-every SECONDS --outage-for SECONDS]
+         [--slow-body-at INDEX --slow-body-secs SECONDS]
+
+For the soak (tests/soak/soak.sh): --fail-every N answers every Nth request
+500 (mode "fail"); --outage-every/--outage-for close the listening socket
+(connections refused) for the second duration every first duration, requests
+in flight still answered, and log "down"/"up" with the time in agent.log;
+--slow-body-at reads that request's body a trickle at a time (256 bytes a
+quarter second) for --slow-body-secs before reading the rest (mode "slow").
+A restarted agent with the same --out goes on numbering after the requests
+already in requests.jsonl.
 
 OUT/ready is written once the agent listens; OUT/port holds the TCP port.
 """
@@ -488,6 +499,21 @@ def check_request(rec, method, target, version, headers, body, problems):
         check_attachment(pr_part, rec["index"], problems, rec)
 
 
+def client_gone(sock):
+    """True when the peer closed its side (EOF or reset pending)."""
+    try:
+        sock.setblocking(False)
+        try:
+            return sock.recv(1, socket.MSG_PEEK) == b""
+        finally:
+            sock.setblocking(True)
+            sock.settimeout(READ_TIMEOUT)
+    except (BlockingIOError, InterruptedError):
+        return False
+    except OSError:
+        return True
+
+
 def respond(sock, status, body):
     reason = REASONS.get(status, "Status")
     data = body.encode()
@@ -562,6 +588,20 @@ class Handler(socketserver.BaseRequestHandler):
             headers.append([k.strip(), v.strip()])
         rec["headers"] = headers
 
+        if idx == ARGS.slow_body_at:
+            rec["mode"] = "slow"
+            end = time.time() + ARGS.slow_body_secs
+            while time.time() < end and len(conn.buf) < (1 << 20):
+                try:
+                    got = sock.recv(256)
+                except (socket.timeout, OSError):
+                    break
+                if not got:
+                    break
+                conn.buf += got
+                time.sleep(0.25)
+            rec["slow_read"] = len(conn.buf)
+
         if idx < ARGS.reset_first:
             rec["mode"] = "reset"
             got = conn.read_some(1024)
@@ -608,9 +648,16 @@ class Handler(socketserver.BaseRequestHandler):
             log("request %d check: %s\n%s" % (idx, e, traceback.format_exc()))
             problems.append("body unparsable: %s: %s" % (type(e).__name__, e))
 
+        # A client that gave up (its timeout) before the answer: the upload
+        # did not happen as far as it knows, and it will send it again.
+        if client_gone(sock):
+            problems.append("the client closed the connection before the answer (it gave up)")
+
         if ARGS.status:
             rec["mode"], status = "status", ARGS.status
         elif idx < ARGS.fail_first:
+            rec["mode"], status = "fail", ARGS.fail_status
+        elif ARGS.fail_every and idx % ARGS.fail_every == ARGS.fail_every - 1 and idx != ARGS.slow_body_at:
             rec["mode"], status = "fail", ARGS.fail_status
         elif problems:
             status = 400
@@ -644,6 +691,27 @@ class UnixServer(socketserver.ThreadingUnixStreamServer):
     request_queue_size = 64
 
 
+def serve_with_outages(srv, port):
+    """Serves, closing the listening socket for --outage-for seconds every
+    --outage-every seconds; handlers of requests already accepted go on."""
+    while True:
+        t = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
+        t.start()
+        time.sleep(ARGS.outage_every)
+        srv.shutdown()
+        srv.server_close()
+        log("down for %.0f s" % ARGS.outage_for)
+        time.sleep(ARGS.outage_for)
+        while True:
+            try:
+                srv = TCPServer(("127.0.0.1", port), Handler)
+                break
+            except OSError as e:
+                log("cannot listen again on %d: %s; retrying" % (port, e))
+                time.sleep(0.5)
+        log("up")
+
+
 def main():
     global ARGS, GO_ENV
     ap = argparse.ArgumentParser(description="fake Datadog Agent for hrprof's upload tests")
@@ -659,9 +727,16 @@ def main():
     ap.add_argument("--delay-first", type=int)
     ap.add_argument("--reset-first", type=int, default=0)
     ap.add_argument("--agentless", action="store_true")
+    ap.add_argument("--fail-every", type=int, default=0)
+    ap.add_argument("--outage-every", type=float, default=0)
+    ap.add_argument("--outage-for", type=float, default=30)
+    ap.add_argument("--slow-body-at", type=int, default=-1)
+    ap.add_argument("--slow-body-secs", type=float, default=0)
     ARGS = ap.parse_args()
     os.makedirs(ARGS.out, exist_ok=True)
-    open(os.path.join(ARGS.out, "requests.jsonl"), "a").close()
+    with open(os.path.join(ARGS.out, "requests.jsonl"), "a+") as f:
+        f.seek(0)
+        COUNTER[0] = sum(1 for _ in f)
     gotmp = tempfile.mkdtemp(prefix="fake-agent-go.")
     GO_ENV = dict(os.environ, HOME=gotmp, GOCACHE=os.path.join(gotmp, "cache"), GOFLAGS="-mod=mod",
                   GOTOOLCHAIN="local", GOPROXY="off", PPROF_TMPDIR=os.path.join(gotmp, "pprof"))
@@ -685,7 +760,10 @@ def main():
         f.write(where + "\n")
     log("listening on %s (pid %d)" % (where, os.getpid()))
     try:
-        srv.serve_forever(poll_interval=0.1)
+        if ARGS.outage_every > 0 and not ARGS.unix:
+            serve_with_outages(srv, port)
+        else:
+            srv.serve_forever(poll_interval=0.1)
     except KeyboardInterrupt:
         pass
     finally:

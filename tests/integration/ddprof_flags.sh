@@ -48,7 +48,7 @@ awk '
 	}' "$T/tl.txt" >"$T/tl.sum"
 read -r timed untimed outside backwards <"$T/tl.sum"
 samples=$(total_samples "$PROFILE")
-[ "$timed" -ge 300 ] && [ "$untimed" = 0 ] && [ "$outside" = 0 ] && [ "$backwards" = 0 ] &&
+[ "$timed" -ge 100 ] && [ "$untimed" = 0 ] && [ "$outside" = 0 ] && [ "$backwards" = 0 ] &&
 	[ "$timed" = "$samples" ] ||
 	fail "timeline: $timed samples timed of $samples, $untimed without a time, $outside outside the profile's range, $backwards going back in a thread"
 log "ok: timeline: $timed samples each with end_timestamp_ns, increasing in each thread, inside the profile"

@@ -247,6 +247,42 @@ expect_accepted reset2
 [ "$(agent_requests)" = 2 ] && [ "$(agent_query 'reqs[0]["status"]')" = "" ] || fail "--reset-first: $(agent_dump)"
 agent_stop
 
+# The soak's modes: every Nth request 500; a restart on the same --out goes
+# on numbering; a body read a trickle at a time, given up on by the client,
+# is not counted as delivered.
+agent_start --fail-every 2
+U=$AGENT_URL/profiling/v1/input
+: >"$T/codes"
+for i in 1 2 3; do
+	post_form every$i "$T/event.json" "$T/p.zst" "$U"
+	echo "$CODE" >>"$T/codes"
+done
+[ "$(tr '\n' ' ' <"$T/codes")" = "200 500 200 " ] || fail "--fail-every 2 answered: $(tr '\n' ' ' <"$T/codes")"
+prev=$AGENT_OUT
+agent_stop
+rm -f "$prev/ready" "$prev/port"
+bg python3 "$AGENT_DIR/fake_agent.py" --out "$prev" --slow-body-at 3 --slow-body-secs 4 2>>"$prev/stderr"
+AGENT_PID=$BG_PID
+wait_file "$prev/ready" 10
+post_form slow "$T/event.json" "$T/p.zst" --max-time 2 "http://127.0.0.1:$(cat "$prev/port")/profiling/v1/input"
+grep -q 'timed out' "$T/slow.curl" || fail "--slow-body-secs 4 with curl --max-time 2: $CODE $(cat "$T/slow.curl")"
+for _ in $(seq 50); do
+	[ "$(wc -l <"$prev/requests.jsonl")" -ge 4 ] && break
+	sleep 0.2
+done
+python3 - "$prev/requests.jsonl" <<'PY' || fail "after a restart and a slow body: $(cat "$prev/requests.jsonl" | cut -c1-300)"
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+assert [r["index"] for r in recs] == [0, 1, 2, 3], [r["index"] for r in recs]
+last = recs[3]
+assert last["mode"] == "slow" and last["status"] != 200, (last["mode"], last["status"])
+assert any("gave up" in p or "shorter" in p for p in last["problems"]), last["problems"]
+PY
+kill "$AGENT_PID" 2>/dev/null
+wait "$AGENT_PID" 2>/dev/null
+AGENT_PID=
+log "ok: --fail-every, a restart's numbering, --slow-body-at"
+
 # 7. Unix socket, agentless.
 agent_start --unix "$T/agent.sock"
 [ -S "$T/agent.sock" ] || fail "no unix socket at $T/agent.sock"

@@ -21,6 +21,7 @@
 #     (3 s later, with the same spool); at the end it is stopped with SIGINT
 #     while the Agent is up, and a last short run delivers what still waits in
 #     the spool;
+#   - SOAK_HRPROF_ARGS: more options for hrprof (--worker_period N...);
 #   - every minute: each run's RSS, open fds and the spool's entries, printed
 #     and kept in OUTDIR/stats.tsv.
 # tests/soak/account.py then checks that every profile of every run was
@@ -114,7 +115,7 @@ start_hrprof() {
 	rid=$(cat /proc/sys/kernel/random/uuid)
 	echo "$run $rid" >>"$OUT/runs"
 	"$HRPROF" -g -F 1000 -u "$upload" -U "http://127.0.0.1:$port" --spool_dir "$OUT/spool" \
-		--runtime_id "$rid" -l info -o "$OUT/run$run.log" 2>"$OUT/run$run.err" &
+		--runtime_id "$rid" -l info -o "$OUT/run$run.log" ${SOAK_HRPROF_ARGS:-} 2>"$OUT/run$run.err" &
 	hr_pid=$!
 	say "run $run: hrprof pid $hr_pid, runtime-id $rid"
 }

@@ -108,10 +108,10 @@ struct hrprof_timer_cpu {
  * and mmaps. mmap() runs with the caller's mmap_lock held, and the ioctls
  * copy to and from user memory (which may fault and take mmap_lock) under
  * lock: so mmap() takes ring_lock instead, which covers rings_ready (the
- * rings and cfg may be mapped) and is never held across a user copy or
- * with mmap_lock's users below it (lockdep found the cycle). The sample path and the sched_switch probe read only running,
- * gated, cfg, period_ns, timers and rings[cpu], which do not change while
- * running (CONFIGURE is refused then).
+ * rings and cfg may be mapped) and is never held across a user copy
+ * (lockdep found the cycle). The sample path and the sched_switch probe
+ * read only running, gated, cfg, period_ns, timers and rings[cpu], which do
+ * not change while running (CONFIGURE is refused then).
  */
 struct hrprof_session {
 	struct mutex lock;

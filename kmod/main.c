@@ -45,7 +45,6 @@ static void hrprof_rings_free(struct hrprof_session *s)
 	}
 }
 
-/* Drops the configuration: stops and frees the source, then the rings. */
 /*
  * The rings become unmappable; fails with -EBUSY while a mapping of them
  * lives. Once it returns 0, no mmap() is under way (it holds ring_lock
@@ -71,13 +70,11 @@ static void hrprof_rings_open(struct hrprof_session *s)
 	mutex_unlock(&s->ring_lock);
 }
 
-/* With lock held, and no mapping of the rings (hrprof_rings_close, or the
- * file's release). */
+/* Drops the configuration: stops and frees the source, then the rings. With
+ * lock held and the rings unmappable (hrprof_rings_close, or the file's
+ * release: no mapping holds the file then). */
 static void hrprof_unconfigure_locked(struct hrprof_session *s)
 {
-	mutex_lock(&s->ring_lock);
-	s->rings_ready = false;
-	mutex_unlock(&s->ring_lock);
 	hrprof_source_destroy(s);
 	irq_work_sync(&s->wake_work);
 	hrprof_rings_free(s);

@@ -145,6 +145,9 @@ for n, rid in runs:
     missing = sorted(set(range(top + 1)) - seen)
     if missing:
         fail("run %d: profile_seq %s neither delivered nor logged as dropped" % (n, missing[:20]))
+    rc = stopped.get(n, drained.get(n))
+    if rc:
+        fail("run %d (%s) exited %d" % (n, how, rc))
     if n in killed:
         pass  # the profile being built at the kill had no seq yet, or was lost with it
     elif ex is None:

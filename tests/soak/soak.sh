@@ -110,10 +110,13 @@ done
 
 # ---------------------------------------------------------------- hrprof
 run=0
-start_hrprof() {
+new_run() { # the next run's number and runtime-id, recorded in OUT/runs
 	run=$((run + 1))
 	rid=$(cat /proc/sys/kernel/random/uuid)
 	echo "$run $rid" >>"$OUT/runs"
+}
+start_hrprof() {
+	new_run
 	"$HRPROF" -g -F 1000 -u "$upload" -U "http://127.0.0.1:$port" --spool_dir "$OUT/spool" \
 		--runtime_id "$rid" -l info -o "$OUT/run$run.log" ${SOAK_HRPROF_ARGS:-} 2>"$OUT/run$run.err" &
 	hr_pid=$!
@@ -196,9 +199,7 @@ if [ "$left" -gt 0 ]; then
 		agent_up_for 30 && break
 		sleep 1
 	done
-	run=$((run + 1))
-	rid=$(cat /proc/sys/kernel/random/uuid)
-	echo "$run $rid" >>"$OUT/runs"
+	new_run
 	"$HRPROF" -U "http://127.0.0.1:$port" --spool_dir "$OUT/spool" --runtime_id "$rid" -l info \
 		-o "$OUT/run$run.log" -- "$WORKLOADS/hot" 1 2>"$OUT/run$run.err" >/dev/null
 	rc=$?

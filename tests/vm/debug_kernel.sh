@@ -4,7 +4,7 @@
 # (PROVE_LOCKING, PROVE_RCU), KASAN, UBSAN, DEBUG_ATOMIC_SLEEP, DEBUG_PREEMPT,
 # KFENCE and DEBUG_OBJECTS, on allnoconfig plus tests/vm/debug.config (what
 # the qemu harness and hrprof need, nothing else), so that it builds in about
-# half an hour on 2 cores and boots in qemu with software emulation.
+# 12 minutes on 2 cores and boots in qemu with software emulation.
 #
 # usage: tests/vm/debug_kernel.sh build   build it unless cached; print its tree
 #        tests/vm/debug_kernel.sh path    print the cached tree; exit 1 if none
@@ -62,7 +62,7 @@ build() {
 	rm -rf "$cache"/6.1-* && mkdir -p "$top" || die "cannot create $top"
 	log=$top/build.log
 	t0=$(date +%s)
-	echo "debug_kernel: building $k in $top (about 30 minutes on 2 cores; log: $log)" >&2
+	echo "debug_kernel: building $k in $top (about 12 minutes on 2 cores; log: $log)" >&2
 	tar -xJf "$tarball" -C "$top" || die "cannot unpack $tarball"
 	src=$top/linux-source-6.1
 	out=$top/obj

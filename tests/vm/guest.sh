@@ -15,6 +15,7 @@
 #   <case>/out/    what it produced, for the host's check step
 #   guest.log, dmesg.all, and done (last).
 # RESULTS/vm.env (written by run.sh) sets VM_CASES, VM_CASES_DIR, BUILD_ROOT,
+# VM_DEBUG_KERNEL,
 # and VM_RESUME=1 on a boot that continues a guest that died: cases that
 # already have a result are not run again.
 set -u
@@ -51,7 +52,7 @@ mkdir -p "$HOME" "$GOCACHE" "$XDG_CACHE_HOME" "$PPROF_TMPDIR"
 ulimit -l unlimited
 ulimit -c 0
 
-VM_CASES='' VM_CASES_DIR='' BUILD_ROOT='' VM_CASE_TIMEOUT=''
+VM_CASES='' VM_CASES_DIR='' BUILD_ROOT='' VM_CASE_TIMEOUT='' VM_DEBUG_KERNEL=''
 # shellcheck source=/dev/null
 [ -f "$RES/vm.env" ] && . "$RES/vm.env"
 BUILD_ROOT=${BUILD_ROOT:-$REPO/build}
@@ -59,6 +60,8 @@ case_timeout=${VM_CASE_TIMEOUT:-300}
 cases_dir=${VM_CASES_DIR:-$REPO/tests/vm/cases}
 
 export KVER
+# 1 on the debug kernel (a TREE of run.sh): cases that only measure costs skip there
+export VM_DEBUG_KERNEL
 export HRPROF=$BUILD_ROOT/release/hrprof
 export WORKLOADS=$BUILD_ROOT/workloads
 export HRPROF_KO=$BUILD_ROOT/kmod/$KVER/kmod/hrprof.ko

@@ -83,10 +83,12 @@ for t in cpio modprobe xz; do
 	}
 done
 
-# kimage[V]: the kernel image of V; builtin9p[V]=1 when it needs no modules;
-# slow[V]: how many times the usual time V's guest and cases get (a tree's
-# kernel is the debug kernel: its checkers slow it down).
-declare -A kimage=() builtin9p=() slow=()
+# tree[V]: the build tree of V when given as a TREE (the debug kernel: its
+# image is there, virtio and 9p are built in, its checkers slow it down).
+declare -A tree=()
+is_tree() { [ -n "${tree[$1]:-}" ]; }
+image_of() { if is_tree "$1"; then echo "${tree[$1]}/arch/x86/boot/bzImage"; else echo "/boot/vmlinuz-$1"; fi; }
+slow_of() { if is_tree "$1"; then echo "${VM_TREE_SLOW:-3}"; else echo 1; fi; }
 kvers=()
 for a in "$@"; do
 	if [ -d "$a" ]; then
@@ -100,9 +102,7 @@ for a in "$@"; do
 			fail "vm/$v/boot" "$a: virtio-pci and 9p are not built in"
 			continue
 		}
-		kimage[$v]=$a/arch/x86/boot/bzImage
-		builtin9p[$v]=1
-		slow[$v]=${VM_TREE_SLOW:-3}
+		tree[$v]=$a
 		kvers+=("$v")
 	else
 		kvers+=("$a")
@@ -161,10 +161,10 @@ mod_files() {
 # build_initrd V: $build/vm/initrd-V.img, rebuilt when an input is newer.
 build_initrd() {
 	local v=$1 img=$build/vm/initrd-$1.img mods='' m i=0 d name
-	if [ -z "${builtin9p[$v]:-}" ]; then
+	if ! is_tree "$v"; then
 		mods=$(mod_files "$v") || return 1
 	fi
-	[ -n "$mods" ] || [ -n "${builtin9p[$v]:-}" ] || {
+	[ -n "$mods" ] || is_tree "$v" || {
 		echo "no 9p modules for $v"
 		return 1
 	}
@@ -210,12 +210,12 @@ judge() {
 	local v=$1 res=$2 c=$3 d=$2/$3 name=vm/$1/$3 rc secs splat crc start
 	rc=$(cat "$d/rc" 2>/dev/null)
 	secs=$(cat "$d/secs" 2>/dev/null || echo 0)
+	splat=$(grep -E "$splat_re" "$d/dmesg" 2>/dev/null | head -n 10)
 	# The debug kernel (a TREE): its checkers are what is judged. A case's
 	# own assertions (shares, rates, timings, made for a stock kernel under
 	# emulation, and judged there) are reported, not judged, on a kernel
 	# its checkers slow down several times; a splat still fails the case.
-	if [ -n "${builtin9p[$v]:-}" ] && [ "$c" != load ] && [ "$c" != unload ]; then
-		splat=$(grep -E "$splat_re" "$d/dmesg" 2>/dev/null | head -n 10)
+	if is_tree "$v" && [ "$c" != load ] && [ "$c" != unload ]; then
 		if [ -n "$splat" ]; then
 			fail "$name" "kernel splat" - <<<"$splat"
 			return
@@ -229,13 +229,10 @@ judge() {
 		fail "$name" "collect exited ${rc:-nothing}" - < <(tail_of "$d/log" 20)
 		if [ "$c" = load ] || [ "$c" = unload ]; then
 			splat=$(tail -n 10 "$d/dmesg" 2>/dev/null)
-		else
-			splat=$(grep -E "$splat_re" "$d/dmesg" 2>/dev/null | head -n 10)
 		fi
 		[ -n "$splat" ] && echo "$splat" | sed 's/^/    | kernel: /'
 		return
 	fi
-	splat=$(grep -E "$splat_re" "$d/dmesg" 2>/dev/null | head -n 10)
 	if [ -n "$splat" ]; then
 		fail "$name" "kernel splat" - <<<"$splat"
 		return
@@ -254,7 +251,7 @@ judge() {
 	0) pass "$name" "$secs" ;;
 	77) skip "$name" "$(tail_of "$d/check.log" 1)" ;;
 	*)
-		if [ -n "${builtin9p[$v]:-}" ]; then
+		if is_tree "$v"; then
 			skip "$name" "no splat; its check failed on the debug kernel: $(grep -m1 '^FAIL' "$d/check.log" | cut -c1-120)"
 		else
 			fail "$name" "check exited $crc" - < <(tail_of "$d/check.log" 20)
@@ -275,8 +272,8 @@ keep_paths() {
 boot_guest() {
 	local v=$1 res=$2 console=$3 vmdir=$build/vm/$1 t0 t1 boot
 	t0=$(date +%s.%N)
-	timeout -k 10 "$((vm_timeout * ${slow[$v]:-1}))" "$qemu" -accel tcg -cpu max -m "${VM_MEM:-1536}" -smp "${VM_SMP:-2}" \
-		-kernel "${kimage[$v]:-/boot/vmlinuz-$v}" -initrd "$build/vm/initrd-$v.img" \
+	timeout -k 10 "$((vm_timeout * $(slow_of "$v")))" "$qemu" -accel tcg -cpu max -m "${VM_MEM:-1536}" -smp "${VM_SMP:-2}" \
+		-kernel "$(image_of "$v")" -initrd "$build/vm/initrd-$v.img" \
 		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M vmrepo=$repo vmres=$res vmkver=$v vmkeep=$(keep_paths)" \
 		-nodefaults -display none -serial "file:$console" -no-reboot \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
@@ -310,8 +307,8 @@ emulator_crash() {
 run_kernel() {
 	local v=$1 vmdir=$build/vm/$1 res=$build/vm/$1/results console c
 	local ko=$build/kmod/$v/kmod/hrprof.ko
-	if [ ! -f "${kimage[$v]:-/boot/vmlinuz-$v}" ]; then
-		fail "vm/$v/boot" "no ${kimage[$v]:-/boot/vmlinuz-$v}"
+	if [ ! -f "$(image_of "$v")" ]; then
+		fail "vm/$v/boot" "no $(image_of "$v")"
 		return
 	fi
 	if [ ! -f "$ko" ] && [ "${VM_NO_MODULE_OK:-0}" != 1 ]; then
@@ -339,7 +336,8 @@ run_kernel() {
 			printf 'VM_CASES_DIR=%q\n' "$cases_dir"
 			printf 'BUILD_ROOT=%q\n' "$build"
 			printf 'VM_RESUME=%q\n' "$resume"
-			printf 'VM_CASE_TIMEOUT=%q\n' "$((${VM_CASE_TIMEOUT:-300} * ${slow[$v]:-1}))"
+			printf 'VM_CASE_TIMEOUT=%q\n' "$((${VM_CASE_TIMEOUT:-300} * $(slow_of "$v")))"
+			printf 'VM_DEBUG_KERNEL=%q\n' "$(is_tree "$v" && echo 1)"
 		} >"$res/vm.env"
 		boot_guest "$v" "$res" "$console"
 		[ -f "$res/done" ] && break
@@ -363,7 +361,7 @@ run_kernel() {
 	done
 	if [ ! -f "$res/done" ]; then
 		local why="the guest did not finish"
-		[ $qrc -eq 124 ] || [ $qrc -eq 137 ] && why="timed out after $((vm_timeout * ${slow[$v]:-1})) s (VM_TIMEOUT)"
+		[ $qrc -eq 124 ] || [ $qrc -eq 137 ] && why="timed out after $((vm_timeout * $(slow_of "$v"))) s (VM_TIMEOUT)"
 		fail "vm/$v/boot" "$why; console $console" - < <(
 			tail_of "$vmdir/qemu.log" 5
 			if grep -qE "$splat_re" "$console" 2>/dev/null; then

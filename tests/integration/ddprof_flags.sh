@@ -36,6 +36,7 @@ wrap "$T/tl" -F 499 -- "$WORKLOADS/threads" 1
 python3 "$INFO" --timeline "$PROFILE" >"$T/tl.txt" || fail "pprof_info.py --timeline failed"
 awk '
 	NR == 1 { lo = $2; hi = $3; next }
+	$1 == "-" && $2 == "-" { nolabel++; next }
 	$2 == "-" { untimed++; next }
 	{
 		n++
@@ -44,13 +45,18 @@ awk '
 		last[$1] = $2
 	}
 	END {
-		printf "%d %d %d %d\n", n, untimed + 0, out + 0, back + 0
+		printf "%d %d %d %d %d\n", n, untimed + 0, out + 0, back + 0, nolabel + 0
 	}' "$T/tl.txt" >"$T/tl.sum"
-read -r timed untimed outside backwards <"$T/tl.sum"
+read -r timed untimed outside backwards nolabel <"$T/tl.sum"
 samples=$(total_samples "$PROFILE")
+# Samples the kernel's ring dropped (a loaded machine) are one [lost] sample,
+# with neither thread nor time; nothing else may lack a time.
+lost=$(pprof_top "$PROFILE" | awk '$NF == "[lost]" { print $1 }')
+[ "$nolabel" = "$([ -n "$lost" ] && echo 1 || echo 0)" ] ||
+	fail "timeline: $nolabel samples without a thread, [lost] is ${lost:-absent}"
 [ "$timed" -ge 100 ] && [ "$untimed" = 0 ] && [ "$outside" = 0 ] && [ "$backwards" = 0 ] &&
-	[ "$timed" = "$samples" ] ||
-	fail "timeline: $timed samples timed of $samples, $untimed without a time, $outside outside the profile's range, $backwards going back in a thread"
+	[ $((timed + ${lost:-0})) = "$samples" ] ||
+	fail "timeline: $timed samples timed of $samples (${lost:-0} lost), $untimed without a time, $outside outside the profile's range, $backwards going back in a thread"
 log "ok: timeline: $timed samples each with end_timestamp_ns, increasing in each thread, inside the profile"
 wrap "$T/notl" -F 499 --no-timeline -- "$WORKLOADS/threads" 1
 python3 "$INFO" --timeline "$PROFILE" | awk 'NR > 1 && $2 != "-" { n++ } END { exit n > 0 }' ||

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,29 @@ static void stats_send(struct export_thread *t, const struct snapshot *s,
 		log_warn("--internal_stats: %s: %s", path, strerror(errno));
 }
 
+/*
+ * Building a profile allocates and frees tens of MiB (its stacks, names,
+ * the pprof and its compressed bytes); what is freed stays in malloc's
+ * heaps between chunks still in use. In global mode for an hour that made
+ * RSS grow while memory in use stayed flat (the soak, #13: 48 MiB in use,
+ * heaps 56 -> 84 MiB in five minutes). Their free pages go back to the
+ * system after each profile; malloc_trim walks every thread's heap.
+ */
+static void release_free_pages(void)
+{
+#ifdef __GLIBC__
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	struct mallinfo2 mi;
+
+	malloc_trim(0);
+	mi = mallinfo2();
+	log_debug("memory: %zu KiB in use, %zu KiB free in the heaps, %zu KiB mapped apart; "
+		  "free pages released in %.2f ms",
+		  mi.uordblks / 1024, mi.fordblks / 1024, mi.hblkhd / 1024,
+		  (clock_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+#endif
+}
+
 static void export_one(struct export_thread *t, struct snapshot *s)
 {
 	struct export_item item = {.snap = s};
@@ -153,6 +177,7 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 				  t->opts->worker_period);
 		}
 	}
+	release_free_pages();
 }
 
 static void *export_main(void *arg)

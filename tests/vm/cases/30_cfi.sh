@@ -16,9 +16,10 @@ N=nofp
 
 if [ "$MODE" = collect ]; then
 	# attach NAME SECS ARGS -- CMD...: CMD started, hrprof attached to it
-	# (-p) once it runs its own code, until it exits.
+	# (-p) once it runs its own code (its pid file written), until it exits.
+	# A CMD gone before hrprof looked fails the case with CMD's own status.
 	attach() {
-		local name=$1 secs=$2 pid
+		local name=$1 secs=$2 pid rc=0
 		shift 2
 		local args=()
 		while [ "$1" != -- ]; do
@@ -26,11 +27,17 @@ if [ "$MODE" = collect ]; then
 			shift
 		done
 		shift
-		"$@" &
+		rm -f "$OUT/$name.pid"
+		WL_PID_FILE="$OUT/$name.pid" "$@" 2>"$OUT/$name.cmd.err" &
 		pid=$!
-		sleep 0.5
+		wait_for "$OUT/$name.pid" 30 || die "$name: $* wrote no pid file in 30 s"
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid" || rc=$?
+			die "$name: $* ended before hrprof could attach (exit $rc): $(tail -n 3 "$OUT/$name.cmd.err")"
+		fi
 		vm_hrprof "$name" "$secs" "${args[@]}" -p "$pid"
-		wait "$pid"
+		wait "$pid" || rc=$?
+		[ $rc -eq 0 ] || die "$name: $* exited $rc: $(tail -n 3 "$OUT/$name.cmd.err")"
 	}
 	vm_hrprof hot 120 -F 499 -l info -- "$WORKLOADS/$N/hot" 6
 	mkdir -p "$OUT/hot_perf"

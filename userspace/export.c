@@ -127,15 +127,17 @@ static void stats_send(struct export_thread *t, const struct snapshot *s,
 static void release_free_pages(void)
 {
 #ifdef __GLIBC__
-	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
+	uint64_t t0 = clock_ns(CLOCK_MONOTONIC), ns;
 	struct mallinfo2 mi;
 
 	malloc_trim(0);
+	ns = clock_ns(CLOCK_MONOTONIC) - t0;
+	if (!log_enabled(LOG_DEBUG))
+		return; /* mallinfo2 walks every heap too */
 	mi = mallinfo2();
 	log_debug("memory: %zu KiB in use, %zu KiB free in the heaps, %zu KiB mapped apart; "
 		  "free pages released in %.2f ms",
-		  mi.uordblks / 1024, mi.fordblks / 1024, mi.hblkhd / 1024,
-		  (clock_ns(CLOCK_MONOTONIC) - t0) / 1e6);
+		  mi.uordblks / 1024, mi.fordblks / 1024, mi.hblkhd / 1024, ns / 1e6);
 #endif
 }
 

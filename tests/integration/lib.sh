@@ -388,11 +388,16 @@ $(show_traces "$file")"
 	log "ok: chain $(_chain_desc "$@") in $n of $total samples"
 }
 
-# root_share FILE NAME: percent of samples whose outermost frame is NAME
-# (of those with a stack: samples the kernel dropped, [lost], have none).
+# stacks_judged FILE: pprof_stacks without the samples the kernel dropped
+# ([lost], a loaded machine): they have no stack to judge.
+stacks_judged() {
+	pprof_stacks "$1" | awk -F'\t' '$3 != "[lost]"'
+}
+
+# root_share FILE NAME: percent of the judged samples (stacks_judged) whose
+# outermost frame is NAME.
 root_share() {
-	pprof_stacks "$1" | awk -F'\t' -v r="$2" '
-	$3 == "[lost]" { next }
+	stacks_judged "$1" | awk -F'\t' -v r="$2" '
 	{ split($3, f, ";"); all += $1; if (f[1] == r) hit += $1 }
 	END { printf "%.1f\n", all ? 100 * hit / all : 0 }'
 }
@@ -410,12 +415,12 @@ $(show_traces "$1")"
 
 # complete_share FILE: percent of samples whose user stack is whole: under
 # the executable's root frame, the outermost frame is where every stack of a
-# process starts (_start) or of a thread (clone3, clone). Samples the
-# kernel dropped ([lost], a loaded machine) have no stack to judge.
+# process starts (_start) or of a thread (clone3, clone); of the judged
+# samples (stacks_judged).
+_WHOLE_AWK='function whole(s,  f) { split(s, f, ";"); return f[2] == "_start" || f[2] == "clone3" || f[2] == "clone" || f[2] == "__clone" }'
 complete_share() {
-	pprof_stacks "$1" | awk -F'\t' '
-	$3 == "[lost]" { next }
-	{ split($3, f, ";"); all += $1; if (f[2] == "_start" || f[2] == "clone3" || f[2] == "clone" || f[2] == "__clone") hit += $1 }
+	stacks_judged "$1" | awk -F'\t' "$_WHOLE_AWK"'
+	{ all += $1; if (whole($3)) hit += $1 }
 	END { printf "%.1f\n", all ? 100 * hit / all : 0 }'
 }
 
@@ -426,7 +431,7 @@ assert_complete() {
 	v=$(complete_share "$1")
 	_between "$v" "${2:-99}" 100 ||
 		fail "whole stacks in $v% of the samples of $1, expected >= ${2:-99}%; the stacks that are not:
-$(pprof_stacks "$1" | awk -F'\t' '$3 != "[lost]" { split($3, f, ";"); if (f[2] != "_start" && f[2] != "clone3" && f[2] != "clone" && f[2] != "__clone") print $1 "  " $3 }' | sort -rn | head -n 12)"
+$(stacks_judged "$1" | awk -F'\t' "$_WHOLE_AWK"' !whole($3) { print $1 "  " $3 }' | sort -rn | head -n 12)"
 	log "ok: whole stacks in $v% of the samples"
 }
 

@@ -14,15 +14,18 @@
 # and not below perf's (beyond 0.2 points: the two sample different
 # instants, and a sample or two, as one taken inside an execve, are whole
 # for neither). The leaf functions that both name hold shares within 3
-# points of each other (hrprof's top 5; perf's inlined frames left out, as
-# hrprof does not show them yet), or within 4 standard deviations of the
-# difference of two independent shares at these counts where that is
-# wider (about 5 points for a 20 % share of 2,000 and 1,600 samples).
+# points of each other (hrprof's top 5; the inlined frames of both left
+# out: perf names them only by running addr2line, too slow here), or
+# within 4 standard deviations of the difference of two independent
+# shares at these counts where that is wider (about 5 points for a 20 %
+# share of 2,000 and 1,600 samples).
 . "$(dirname "$0")/lib.sh"
 have_perf || skip "perf record does not work here"
 case "$HRPROF" in */asan/*) skip "runs with the release build only (perf's dwarf unwinding is the slow part)" ;; esac
+# Debian's builds by their paths: a PATH may put others first (pyenv's
+# shim for python3.11, a script that runs a python of its own build).
 for p in xz zstd perl python3.11 rg; do
-	command -v "$p" >/dev/null || skip "no $p (make deps installs it)"
+	[ -x "/usr/bin/$p" ] || skip "no /usr/bin/$p (make deps installs it)"
 done
 
 head -c 6000000 /dev/urandom | base64 >"$T/in.txt"
@@ -36,12 +39,12 @@ check_program() { # NAME COMM CMD... (ONLY=NAME: that one alone)
 		-o "$T/$name/perf.data" -- "$@"
 	[ $HRPROF_RC -eq 0 ] || fail "$name: hrprof (around perf) exited $HRPROF_RC: $(tail -3 "$T/hrprof.err")"
 	PROFILE=$(profile_of "$T/$name") || exit 1
-	pprof_stacks "$PROFILE" | awk -F'\t' -v c="process_name=$comm" '$2 ~ ("(^|[|])" c "([|]|$)") { print $1 "\t" $3 }' >"$T/$name/h"
-	# hrprof names no inlined frames yet: neither does perf here.
+	pprof_stacks "$PROFILE" | awk -F'\t' -v c="process_name=$comm" '$2 ~ ("(^|[|])" c "([|]|$)") {
+		gsub(/;[^;]* \(inline\)/, "", $3); print $1 "\t" $3 }' >"$T/$name/h"
 	PERF_SCRIPT_FLAGS=--no-inline perf_stacks "$T/$name/perf.data" | awk -F'\t' -v c="$comm" '$1 == c && $2 != 0 { print 1 "\t" $3 }' >"$T/$name/p"
 	[ -s "$T/$name/h" ] && [ -s "$T/$name/p" ] ||
 		fail "$name: no samples of $comm (hrprof $(wc -l <"$T/$name/h") stacks, perf $(wc -l <"$T/$name/p"))"
-	entry=$(readelf -h "$(command -v "$comm")" | awk '/Entry point/ { print $4 }')
+	entry=$(readelf -h "/usr/bin/$comm" | awk '/Entry point/ { print $4 }')
 	entry="$comm\\+$entry"
 	hw=$(whole_share "$T/$name/h" "$entry")
 	pw=$(whole_share "$T/$name/p" "$entry")
@@ -63,10 +66,10 @@ $(not_whole "$T/$name/h" "$entry" | sort -rn | head -5 | cut -c1-400)"
 	rm -f "$T/$name/perf.data"
 }
 
-check_program xz xz xz -6 -T1 -c "$T/in.txt" >/dev/null
-check_program zstd zstd zstd -q -T2 -19 -c "$T/in.txt" >/dev/null
-check_program perl perl perl -e 'my %h; for my $i (1 .. 9000000) { my $k = $i % 997; $h{$k} .= chr(65 + $i % 26); $h{$k} = "" if length $h{$k} > 64 }'
-check_program python python3.11 python3.11 -c '
+check_program xz xz /usr/bin/xz -6 -T1 -c "$T/in.txt" >/dev/null
+check_program zstd zstd /usr/bin/zstd -q -T2 -19 -c "$T/in.txt" >/dev/null
+check_program perl perl /usr/bin/perl -e 'my %h; for my $i (1 .. 9000000) { my $k = $i % 997; $h{$k} .= chr(65 + $i % 26); $h{$k} = "" if length $h{$k} > 64 }'
+check_program python python3.11 /usr/bin/python3.11 -c '
 import re
 d = {}
 for i in range(2500000):
@@ -74,5 +77,5 @@ for i in range(2500000):
     d[k] = d.get(k, "") + "ab"
     if len(d[k]) > 40: d[k] = re.sub("a", "", d[k])'
 cat "$T/in.txt" "$T/in.txt" "$T/in.txt" "$T/in.txt" >"$T/in4.txt"
-check_program rg rg sh -c 'for i in 1 2 3; do rg -j1 -o "[A-Za-z]+[0-9]+[A-Za-z]+[0-9]+" "$0" >/dev/null; done' "$T/in4.txt"
+check_program rg rg sh -c 'for i in 1 2 3; do /usr/bin/rg -j1 -o "[A-Za-z]+[0-9]+[A-Za-z]+[0-9]+" "$0" >/dev/null; done' "$T/in4.txt"
 pass

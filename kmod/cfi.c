@@ -49,11 +49,15 @@ struct hrprof_kmap {
 
 struct hrprof_pmaps {
 	struct rcu_head rcu;
+	u64 gen; /* unique to this array: the row caches' key (hrprof_kmod.h) */
 	struct hrprof_cfi *cfi;
 	size_t bytes;
 	u32 nr;
 	struct hrprof_kmap maps[];
 };
+
+/* The last generation given to a mappings array (never 0, never reused). */
+static atomic64_t pmaps_gen = ATOMIC64_INIT(0);
 
 u32 hrprof_cfi_mem_mb(void)
 {
@@ -239,6 +243,7 @@ long hrprof_cfi_set_maps(struct hrprof_cfi *c, u32 tgid, const struct hrprof_map
 	err = -EFAULT;
 	if (copy_from_user(um, u64_to_user_ptr(a->maps), a->nr * sizeof(*um)))
 		goto err_free;
+	pm->gen = atomic64_inc_return(&pmaps_gen);
 	pm->cfi = c;
 	pm->bytes = bytes;
 	err = -EINVAL;
@@ -281,11 +286,16 @@ void hrprof_cfi_exit(struct hrprof_cfi *c, u32 tgid)
 
 /*
  * Sample path (NMI rules; the caller holds rcu_read_lock for the whole
- * walk). The mappings the daemon gave for tgid's process, NULL when none.
+ * walk). The mappings the daemon gave for tgid's process, NULL when none;
+ * *gen their generation.
  */
-const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid)
+const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid, u64 *gen)
 {
-	return xa_load(&c->procs, tgid);
+	const struct hrprof_pmaps *pm = xa_load(&c->procs, tgid);
+
+	if (pm)
+		*gen = pm->gen;
+	return pm;
 }
 
 /*

@@ -131,13 +131,15 @@ static __always_inline bool uwin_read(void *ctx, __u64 addr, __u64 *val)
 /*
  * User frames by the process's CFI tables (cfi.c): each frame's address
  * finds its mapping and row; a row steps to the caller, no row steps by
- * frame pointers (hrprof_unwind_step either way). The walk is bounded by
+ * frame pointers (hrprof_unwind_step either way); rows through this CPU's
+ * row cache, whose key gen is pm's generation. The walk is bounded by
  * max frames, and each step must climb the stack. Under rcu_read_lock,
  * which keeps pm and its tables.
  */
-static u16 walk_user_cfi(const struct hrprof_pmaps *pm, struct pt_regs *uregs, u64 *ips, u16 max,
-			 u32 *flags, struct hrprof_cpu_stats *st, unsigned long *win)
+static u16 walk_user_cfi(const struct hrprof_pmaps *pm, u64 gen, struct pt_regs *uregs, u64 *ips,
+			 u16 max, u32 *flags, struct hrprof_cpu_stats *st, struct hrprof_ring *ring)
 {
+	unsigned long *win = ring->ustack;
 	struct hrprof_uregs r = {uregs->ip, uregs->sp, uregs->bp};
 	struct uwin w = {.buf = win};
 	struct hrprof_cfi_hint hint = {0};
@@ -155,7 +157,7 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, struct pt_regs *uregs, u
 	while (n < max) {
 		bool mapped;
 		const struct hrprof_cfi_row *row =
-		    hrprof_cfi_row_hinted(pm, exact ? r.ip : r.ip - 1, &mapped, &hint);
+		    hrprof_cfi_row_cached(pm, gen, exact ? r.ip : r.ip - 1, &mapped, &hint, ring->rows);
 
 		if (!mapped && !(*flags & HRPROF_F_USER_UNMAPPED)) {
 			*flags |= HRPROF_F_USER_UNMAPPED;
@@ -245,12 +247,13 @@ bool hrprof_sample(struct hrprof_session *s, struct pt_regs *regs, u64 period, u
 	if ((s->cfg.flags & HRPROF_CFG_USER) && task->mm && !(task->flags & PF_KTHREAD)) {
 		struct pt_regs *uregs = user_mode(regs) ? regs : task_pt_regs(task);
 		const struct hrprof_pmaps *pm;
+		u64 gen;
 
 		rcu_read_lock();
-		pm = hrprof_cfi_maps(&s->cfi, task->tgid);
+		pm = hrprof_cfi_maps(&s->cfi, task->tgid, &gen);
 		if (pm)
-			nu = walk_user_cfi(pm, uregs, rec->ips + nk, s->cfg.max_user_frames,
-					   &flags, st, r->ustack);
+			nu = walk_user_cfi(pm, gen, uregs, rec->ips + nk, s->cfg.max_user_frames,
+					   &flags, st, r);
 		rcu_read_unlock();
 		if (!pm) {
 			if (s->cfg.flags & HRPROF_CFG_CFI)

@@ -12,8 +12,9 @@
 #
 # 1. Cost per sample in the kernel: BENCH_COST_RUNS (default 3) traced runs
 #    per rate of each profiler, with the kernel's timer:hrtimer_expire_entry
-#    and _exit tracepoints on; the mean time between the two, per callback,
-#    is the time the sampling interrupt spends in the profiler's timer
+#    and _exit tracepoints on; the time between the two (the interquartile
+#    mean over a run's callbacks: see trace_mean) is the time the sampling
+#    interrupt spends in the profiler's timer
 #    function: hrprof_clock_timer for the module, perf_swevent_hrtimer for
 #    perf (cpu-clock), both walking the same stacks. Tracing adds the same
 #    constant to both, so the ratio is a conservative one.
@@ -110,7 +111,10 @@ trace_start() {
 		echo 1 >"$TR/events/timer/hrtimer_expire_exit/enable" &&
 		echo 1 >"$TR/tracing_on"
 }
-# trace_mean FUNC: "mean_us callbacks" of FUNC's hrtimer callbacks traced.
+# trace_mean FUNC: "us callbacks" of FUNC's hrtimer callbacks traced: the
+# interquartile mean of their durations (the middle half's mean), which a
+# callback stretched by the host descheduling qemu's vCPU thread does not
+# move, while the mean smooths the trace's microsecond resolution.
 trace_mean() {
 	awk -v want="$1" '
 	function cpu_ts() {
@@ -126,9 +130,13 @@ trace_mean() {
 	}
 	/hrtimer_expire_exit:/ {
 		cpu_ts()
-		if (c in start) { sum += t - start[c]; n++; delete start[c] }
-	}
-	END { if (n) printf "%.3f %d\n", sum / n * 1e6, n; else print "- 0" }' "$TR/trace"
+		if (c in start) { printf "%.3f\n", (t - start[c]) * 1e6; delete start[c] }
+	}' "$TR/trace" | sort -g | awk '{ v[NR] = $1 }
+	END {
+		if (NR == 0) { print "- 0"; exit }
+		lo = int(NR / 4) + 1; hi = NR - int(NR / 4)
+		for (i = lo; i <= hi; i++) s += v[i]
+		printf "%.3f %d\n", s / (hi - lo + 1), NR }'
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -264,7 +272,9 @@ ratio() { # value base
 
 # ---- 1. cost per sample in the kernel
 COST_CONFIGS="kmod perfbe perfrec"
-if [ $have_trace = 1 ]; then
+have_cost=0
+[[ $STEPS == *" cost "* ]] && have_cost=$have_trace
+if [ $have_cost = 1 ]; then
 	for r in $RATES; do
 		for c in $COST_CONFIGS; do
 			: >"$OUT/raw/cost-$c-$r"
@@ -431,10 +441,10 @@ fi
 		echo "Timings under TCG are not native: compare columns, not absolute numbers."
 		[ -n "$cut" ] && echo "Cut short by BENCH_DEADLINE_S ($DEADLINE s):$cut"
 	fi
-	if [ $have_trace = 1 ]; then
+	if [ $have_cost = 1 ]; then
 		echo
 		echo "Time in the sampling interrupt per sample (the profiler's hrtimer callback, from the kernel's"
-		echo "timer:hrtimer_expire_entry/exit tracepoints; the median of $COST_RUNS traced runs' means, same"
+		echo "timer:hrtimer_expire_entry/exit tracepoints; the median of $COST_RUNS traced runs' interquartile means, same"
 		echo "workload and stacks):"
 		echo
 		echo "| rate Hz | module (hrprof_clock_timer) | perf backend (perf_swevent_hrtimer) | perf record -g | module / perf backend | module / perf record | module's stats ns/sample | callbacks (module / perf backend / perf record) |"
@@ -472,15 +482,21 @@ fi
 	if [ $have_cfi = 1 ]; then
 		echo
 		echo "Code without frame pointers (nofp/bench) at $CFI_RATE Hz: time in the sampling interrupt per sample"
-		echo "(as above; the median of $COST_RUNS traced runs' means), with the module walking CFI tables:"
+		echo "(as above; the median of $COST_RUNS traced runs), with the module walking CFI tables; each ratio is the"
+		echo "median of the $COST_RUNS rounds' own ratios (a round runs every column once, one after the other):"
 		echo
 		echo "| module, CFI tables | module, frame pointers | module, frame pointers, FP build | perf backend (32 KiB copies) | perf record dwarf,8192 | perf record dwarf,32768 | module CFI / perf dwarf 8 KiB | module CFI / module FP | module CFI / module FP, FP build |"
 		echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 		mc=$(median "$OUT/raw/cfi-kmodcfi" 1) mf=$(median "$OUT/raw/cfi-kmodfp" 1) mb=$(median "$OUT/raw/cfi-kmodfpb" 1)
 		pb=$(median "$OUT/raw/cfi-perfbe" 1) d8=$(median "$OUT/raw/cfi-perfdw8" 1) d32=$(median "$OUT/raw/cfi-perfdw32" 1)
-		ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "-" || b == "-" || b <= 0) print "-"; else printf "%.2f", a / b }'; }
+		# ratio A B: the median over rounds of A's time / B's (line i of each raw file is round i)
+		ratio() {
+			paste -d' ' "$OUT/raw/cfi-$1" "$OUT/raw/cfi-$2" | awk '$1 != "-" && $4 != "-" && $4 > 0 { printf "%.6f\n", $1 / $4 }' |
+				sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2];
+					else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+		}
 		printf '| %s us | %s us | %s us | %s us | %s us | %s us | %s | %s | %s |\n' "$mc" "$mf" "$mb" "$pb" "$d8" "$d32" \
-			"$(ratio "$mc" "$d8")" "$(ratio "$mc" "$mf")" "$(ratio "$mc" "$mb")"
+			"$(ratio kmodcfi perfdw8)" "$(ratio kmodcfi kmodfp)" "$(ratio kmodcfi kmodfpb)"
 		echo
 		echo "Module, frame pointers: nofp/bench walked by frame pointers (the walk stops at the first frame);"
 		echo "FP build: the same program built with frame pointers (bench), whose stacks the walk climbs whole."

@@ -16,6 +16,8 @@
 #                   kernel, else every installed kernel's headers (KVERS="..." or
 #                   KDIR=/path/to/headers to choose)
 #   make dkms-install / dkms-remove   the module through DKMS, for the running kernel
+#   make deb        Debian packages into build/deb/: hrprof_<v>_amd64.deb (daemon, man
+#                   page, hrprof.service) and hrprof-dkms_<v>_all.deb, checked by lintian
 #   make fuzz       every libFuzzer harness (tests/fuzz/) for FUZZ_TIME seconds each
 #                   (default 300; make check runs each for 20)
 #   make format     clang-format the userspace sources
@@ -59,8 +61,13 @@ PROTO_SRC := userspace/proto/profile.proto
 PROTO_C := $(O)/gen/profile.pb-c.c
 PROTO_H := $(O)/gen/profile.pb-c.h
 
+# The flame graph's page (userspace/flamegraph.html), as a C array.
+FG_HTML := userspace/flamegraph.html
+FG_HTML_C := $(O)/gen/flamegraph_html.c
+
 SRCS := $(wildcard userspace/*.c)
-OBJS := $(patsubst userspace/%.c,$(O)/obj/%.o,$(SRCS)) $(O)/obj/profile.pb-c.o
+OBJS := $(patsubst userspace/%.c,$(O)/obj/%.o,$(SRCS)) $(O)/obj/profile.pb-c.o \
+	$(O)/obj/flamegraph_html.o
 LIB_OBJS := $(filter-out $(O)/obj/main.o,$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
@@ -78,15 +85,30 @@ $(O)/hrprof: $(OBJS)
 
 $(O)/obj/%.o: userspace/%.c $(PROTO_H) | $(O)/obj
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/obj/profile.pb-c.o: $(PROTO_C) | $(O)/obj
 	$(call msg,CC,$<)
-	$(Q)$(CC) $(filter-out -Wextra -Wshadow,$(CFLAGS)) -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) $(filter-out -Wextra -Wshadow,$(CFLAGS)) -c -o $@ $<
 
 $(PROTO_C) $(PROTO_H): $(PROTO_SRC) | $(O)/gen
 	$(call msg,PROTOC,$<)
 	$(Q)$(PROTOC_C) --proto_path=userspace/proto --c_out=$(O)/gen $(notdir $<)
+
+$(FG_HTML_C): $(FG_HTML) | $(O)/gen
+	$(call msg,GEN,$@)
+	$(Q)od -An -v -tx1 $(FG_HTML) >$@.od
+	$(Q){ echo '/* Generated from $(FG_HTML) by make: do not edit. */' && \
+	  echo '#include "flamegraph.h"' && \
+	  echo 'const unsigned char flamegraph_html[] = {' && \
+	  sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' $@.od && \
+	  echo '};' && \
+	  echo 'const size_t flamegraph_html_len = sizeof(flamegraph_html);'; } >$@.tmp && \
+	  rm -f $@.od && mv $@.tmp $@
+
+$(O)/obj/flamegraph_html.o: $(FG_HTML_C) | $(O)/obj
+	$(call msg,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(O)/obj $(O)/gen $(O)/tests:
 	$(Q)mkdir -p $@
@@ -119,12 +141,14 @@ workloads:
 
 -include $(OBJS:.o=.d)
 
-# Debian packages: the build, then the tests (go tool pprof decodes profiles).
+# Debian packages: the build, then the tests (go tool pprof decodes profiles;
+# chromium, driven by python3-websocket, runs the flame graph's page).
 DEB_BUILD := gcc g++ make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev libprotobuf-c-dev \
 	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev liblzma-dev \
 	     libdebuginfod-dev binutils
 DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux xz-utils perl ripgrep \
-	    elfutils debuginfod dwz clang libclang-rt-14-dev
+	    debhelper dh-dkms lintian \
+	    elfutils debuginfod dwz clang libclang-rt-14-dev chromium python3-websocket
 # make bench also names code with its debug info (C++ and C).
 DEB_BENCH := libstdc++6-12-dbg libc6-dbg
 # The module's tests: both Debian 12 kernels, booted under qemu.
@@ -312,7 +336,36 @@ dkms-remove:
 	dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-.PHONY: kmod dkms-tree dkms-install dkms-remove bench-vm check-debug-kernel deps-kdebug soak
+# Debian packages, built by dpkg-buildpackage in a copy of the sources with
+# dkms/debian/ as its debian/ (the changelog made from VERSION), without
+# this make's variables (BUILD_ROOT=... is the copy's own there), then
+# checked by lintian: any error fails.
+DEB_TOOLS := dpkg-dev debhelper dh-dkms lintian
+DEB_OUT := $(BUILD_ROOT)/deb
+DEB_TREE := $(DEB_OUT)/hrprof-$(VERSION)
+DEB_SOURCES := Makefile VERSION Kbuild README.md include kmod userspace dkms docs
+
+deps-deb:
+	@echo "installing: $(DEB_BUILD) $(DEB_TOOLS)"
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TOOLS)
+
+deb:
+	$(call install_missing,$(DEB_BUILD) $(DEB_TOOLS),deps-deb)
+	$(Q)rm -rf $(DEB_OUT) && mkdir -p $(DEB_TREE)
+	$(Q)cp -r $(DEB_SOURCES) $(DEB_TREE)/ && cp -r dkms/debian $(DEB_TREE)/debian
+	$(Q)printf 'hrprof (%s) unstable; urgency=medium\n\n  * hrprof %s.\n\n -- %s  %s\n' \
+		'$(VERSION)' '$(VERSION)' 'hrprof developers <hrprof@packages.invalid>' "$$(date -R)" \
+		>$(DEB_TREE)/debian/changelog
+	$(call msg,DEB,$(DEB_OUT))
+	$(Q)cd $(DEB_TREE) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ tail -n 40 $(DEB_OUT)/build.log; echo "dpkg-buildpackage failed: $(DEB_OUT)/build.log"; exit 1; }
+	$(call msg,LINTIAN,$(DEB_OUT)/hrprof_$(VERSION)_amd64.changes)
+	$(Q)lintian --fail-on error $(DEB_OUT)/hrprof_$(VERSION)_amd64.changes >$(DEB_OUT)/lintian.log; \
+		rc=$$?; cat $(DEB_OUT)/lintian.log; exit $$rc
+	$(Q)ls $(DEB_OUT)/*.deb
+
+.PHONY: kmod dkms-tree dkms-install dkms-remove bench-vm check-debug-kernel deps-kdebug soak deb deps-deb
 
 clean:
 	$(Q)rm -rf $(BUILD_ROOT)

@@ -29,13 +29,15 @@ kmsg_splat_since() {
 }
 
 run_one() { # name, command...
-	local name=$1 log rc splat start
+	local name=$1 log rc splat start limit
 	shift
 	[ -n "$pattern" ] && [[ $name != *$pattern* ]] && return
 	log=$logdir/$(echo "$name" | tr '/ ' '__').log
 	kmsg_mark "start $name $$"
 	start=$(date +%s.%N)
-	timeout --kill-after=10 300 "$@" > "$log" 2>&1
+	# 300 s, unless the script says "# hrprof-test-timeout: N" near its top
+	limit=$(head -n 5 "${@: -1}" 2>/dev/null | sed -n 's/^# hrprof-test-timeout: \([0-9]*\)$/\1/p')
+	timeout --kill-after=10 "${limit:-300}" "$@" > "$log" 2>&1
 	rc=$?
 	splat=$(kmsg_splat_since "start $name $$")
 	if [ -n "$splat" ]; then

@@ -92,6 +92,13 @@ static size_t sample_bytes(const struct perf_event_attr *attr)
 	return 1024 + (attr->sample_type & PERF_SAMPLE_STACK_USER ? attr->sample_stack_user : 0);
 }
 
+size_t perf_events__ring_bytes(const struct options *opts)
+{
+	size_t bytes = 1024 + (opts->unwind != UNWIND_FP ? opts->stack_sample_size : 0);
+
+	return (ring_pages(opts->frequency, bytes) + 1) * (size_t)sysconf(_SC_PAGESIZE);
+}
+
 /* Opens one event on (pid, cpu); the first on a CPU gets the ring, others share it. */
 static int perf_open_one(struct perf_events *pe, int pid, int cpu)
 {

@@ -41,5 +41,8 @@ size_t perf_events__rings(struct perf_events *pe, struct merge_ring **out);
 size_t perf_events__poll_fds(struct perf_events *pe, int *out);
 /* Stops every event; the rings stay readable. */
 void perf_events__disable(struct perf_events *pe);
+/* Bytes one CPU's sample ring takes for opts (locked memory, as the
+ * kernel counts it against perf_event_mlock_kb and RLIMIT_MEMLOCK). */
+size_t perf_events__ring_bytes(const struct options *opts);
 
 #endif

@@ -11,36 +11,21 @@
 #include "log.h"
 #include "util.h"
 
-/* A field of /proc/self/status ("Seccomp:", "CapEff:"), or dflt. */
-static unsigned long long status_field(const char *name, int base, unsigned long long dflt)
+bool diag_cap_held(int cap)
 {
-	char line[256];
-	size_t n = strlen(name);
-	FILE *f = fopen("/proc/self/status", "re");
-
-	if (!f)
-		return dflt;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, name, n)) {
-			dflt = strtoull(line + n, NULL, base);
-			break;
-		}
-	}
-	fclose(f);
-	return dflt;
+	return proc_status_field("CapEff:", 16, 0) & (1ULL << cap);
 }
 
-static bool has_cap(unsigned long long caps, int cap)
+bool diag_perf_privileged(void)
 {
-	return caps & (1ULL << cap);
+	return diag_cap_held(CAP_PERFMON) || diag_cap_held(CAP_SYS_ADMIN);
 }
 
 void diag_perf_refused(int err, const struct options *opts)
 {
 	long paranoid = sysctl_read("/proc/sys/kernel/perf_event_paranoid", 2);
-	unsigned long long caps = status_field("CapEff:", 16, 0);
-	unsigned long long seccomp = status_field("Seccomp:", 10, 0);
-	bool perfmon = has_cap(caps, CAP_PERFMON) || has_cap(caps, CAP_SYS_ADMIN);
+	unsigned long long seccomp = proc_status_field("Seccomp:", 10, 0);
+	bool perfmon = diag_perf_privileged();
 
 	switch (-err) {
 	case EACCES:
@@ -94,7 +79,6 @@ void diag_perf_refused(int err, const struct options *opts)
 void diag_mmap_refused(int err, size_t bytes)
 {
 	struct rlimit rl = {0};
-	unsigned long long caps = status_field("CapEff:", 16, 0);
 
 	getrlimit(RLIMIT_MEMLOCK, &rl);
 	log_error("cannot map a %zu KiB perf ring (%s): locked memory is limited: "
@@ -103,7 +87,7 @@ void diag_mmap_refused(int err, size_t bytes)
 		  bytes / 1024, strerror(-err),
 		  rl.rlim_cur == RLIM_INFINITY ? 0ULL : (unsigned long long)rl.rlim_cur / 1024,
 		  sysctl_read("/proc/sys/kernel/perf_event_mlock_kb", 0),
-		  has_cap(caps, CAP_IPC_LOCK) ? "held" : "missing");
+		  diag_cap_held(CAP_IPC_LOCK) ? "held" : "missing");
 }
 
 void diag_io_uring(int err)

@@ -12,6 +12,10 @@
 
 #include "options.h"
 
+/* Whether this process holds cap (CAP_*) in its effective set. */
+bool diag_cap_held(int cap);
+/* CAP_PERFMON or CAP_SYS_ADMIN: perf_event_paranoid does not apply. */
+bool diag_perf_privileged(void);
 /* perf_event_open failed with err (-errno). */
 void diag_perf_refused(int err, const struct options *opts);
 /* mmap of a perf ring of bytes failed with err. */

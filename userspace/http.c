@@ -34,6 +34,38 @@ void http_client__free(struct http_client *c)
 	free(c);
 }
 
+/*
+ * What every request sets (the URL, the socket, the timeouts, the protocols)
+ * after the caller's own options, then the transfer, into res. Returns 0
+ * when an answer came (any status), or -EIO when none did.
+ */
+static int http_client__perform(struct http_client *c, const char *url, const char *unix_socket,
+				unsigned int timeout_s, struct http_result *res)
+{
+	CURLcode rc;
+
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	if (unix_socket)
+		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, unix_socket);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "hrprof/" HRPROF_VERSION);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)timeout_s);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, (long)timeout_s);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	c->errbuf[0] = 0;
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+
+	rc = curl_easy_perform(c->curl);
+	res->curl_code = (int)rc;
+	curl_easy_getinfo(c->curl, CURLINFO_TOTAL_TIME, &res->seconds);
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &res->status);
+	else
+		snprintf(res->error, sizeof(res->error), "%s",
+			 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+	return rc == CURLE_OK ? 0 : -EIO;
+}
+
 /* The Agent's answer body is not needed. */
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *arg)
 {
@@ -47,7 +79,7 @@ int http_client__post(struct http_client *c, const struct http_target *t, const 
 	struct curl_slist *headers = NULL, *h;
 	curl_mimepart *part;
 	curl_mime *mime;
-	CURLcode rc;
+	int err;
 
 	memset(res, 0, sizeof(*res));
 	curl_easy_reset(c->curl);
@@ -85,29 +117,43 @@ int http_client__post(struct http_client *c, const struct http_target *t, const 
 		headers = h ? h : headers;
 	}
 
-	curl_easy_setopt(c->curl, CURLOPT_URL, t->url);
-	if (t->unix_socket)
-		curl_easy_setopt(c->curl, CURLOPT_UNIX_SOCKET_PATH, t->unix_socket);
 	curl_easy_setopt(c->curl, CURLOPT_MIMEPOST, mime);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "hrprof/" HRPROF_VERSION);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, (long)t->timeout_s);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, (long)t->timeout_s);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	c->errbuf[0] = 0;
-	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, discard);
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-
-	rc = curl_easy_perform(c->curl);
-	res->curl_code = (int)rc;
-	curl_easy_getinfo(c->curl, CURLINFO_TOTAL_TIME, &res->seconds);
-	if (rc == CURLE_OK)
-		curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &res->status);
-	else
-		snprintf(res->error, sizeof(res->error), "%s",
-			 c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc));
+	err = http_client__perform(c, t->url, t->unix_socket, t->timeout_s, res);
 	curl_slist_free_all(headers);
 	curl_mime_free(mime);
-	return rc == CURLE_OK ? 0 : -EIO;
+	return err;
+}
+
+struct http_body {
+	char *buf;
+	size_t len, cap; /* cap includes the NUL */
+};
+
+/* Keeps what fits of the answer; the rest is read and dropped. */
+static size_t keep(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct http_body *b = arg;
+	size_t n = size * nmemb, room = b->cap - 1 - b->len;
+
+	memcpy(b->buf + b->len, ptr, n < room ? n : room);
+	b->len += n < room ? n : room;
+	b->buf[b->len] = 0;
+	return size * nmemb;
+}
+
+int http_client__get(struct http_client *c, const char *url, const char *unix_socket,
+		     unsigned int timeout_s, char *body, size_t bodylen, struct http_result *res)
+{
+	struct http_body b = {.buf = body, .cap = bodylen};
+
+	memset(res, 0, sizeof(*res));
+	if (!bodylen)
+		return -EINVAL;
+	body[0] = 0;
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, keep);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &b);
+	return http_client__perform(c, url, unix_socket, timeout_s, res);
 }

@@ -2,7 +2,7 @@
 /*
  * One profile upload over HTTP (libcurl): the multipart body the Datadog
  * Agent and intake take, an "event" part (event.json) then the
- * "profile.pprof" attachment.
+ * "profile.pprof" attachment. And a plain GET, for hrprof doctor.
  */
 #ifndef HRPROF_HTTP_H
 #define HRPROF_HTTP_H
@@ -35,5 +35,11 @@ void http_client__free(struct http_client *c);
  * when none did (res->error says why). */
 int http_client__post(struct http_client *c, const struct http_target *t, const char *event_json,
 		      const uint8_t *pprof, size_t len, struct http_result *res);
+
+/* GETs url (through unix_socket when not NULL), the answer's first
+ * bodylen - 1 bytes into body, NUL-terminated: for hrprof doctor's look
+ * at the Agent's /info. Returns 0 when an answer came, or -EIO. */
+int http_client__get(struct http_client *c, const char *url, const char *unix_socket,
+		     unsigned int timeout_s, char *body, size_t bodylen, struct http_result *res);
 
 #endif

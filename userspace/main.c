@@ -5,6 +5,8 @@
  *   hrprof [options] -- COMMAND...   profile a command
  *   hrprof -p PID | -g               profile a process, or the whole host
  *   hrprof report FILE...            print a profile's top functions
+ *   hrprof report --flamegraph OUT.html FILE...  write them as a flame graph page
+ *   hrprof doctor [-p PID]           check what profiling needs here
  */
 #include <curl/curl.h>
 #include <errno.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "backend.h"
+#include "doctor.h"
 #include "log.h"
 #include "options.h"
 #include "pprof.h"
@@ -28,6 +31,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return report_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "doctor"))
+		return doctor_main(argc - 1, argv + 1);
 	if (options_parse(&opts, argc, argv)) {
 		rc = EXIT_USAGE;
 		goto out;

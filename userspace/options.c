@@ -216,7 +216,9 @@ void options_usage(FILE *out)
 		"usage: hrprof [options] [--] COMMAND [ARGS...]   profile a command\n"
 		"       hrprof -p PID [options]                 profile a running process\n"
 		"       hrprof -g [options]                     profile every process\n"
-		"       hrprof report [-n N] FILE...            top functions of a profile\n\n");
+		"       hrprof report [-n N] FILE...            top functions of a profile\n"
+		"       hrprof report --flamegraph OUT FILE...   a flame graph page\n"
+		"       hrprof doctor [-p PID] [options]        checks what profiling needs\n\n");
 	for (size_t i = 0; i < opts_count; i++) {
 		const struct opt_def *d = &opts_table[i];
 		char head[64];
@@ -397,12 +399,15 @@ static int parse_argv(struct options *o, int argc, char **argv, bool cli)
 	return 0;
 }
 
-int options_parse(struct options *o, int argc, char **argv)
+static int parse_all(struct options *o, int argc, char **argv, bool settings_only)
 {
 	const char *cfg;
 	int err;
 
-	if ((err = opt_defaults(o)) || (err = opt_environment(o)))
+	if ((err = opt_defaults(o)))
+		return err;
+	o->settings_only = settings_only;
+	if ((err = opt_environment(o)))
 		return err;
 	/* Precedence: command line, config file, environment, default (ddprof's). */
 	parse_argv(o, argc, argv, false);
@@ -424,13 +429,23 @@ int options_parse(struct options *o, int argc, char **argv)
 
 	if (optind < argc)
 		o->command = &argv[optind];
-	else if (o->config_command)
+	else if (o->config_command && !settings_only)
 		o->command = o->config_command;
 	if (o->events && !strcmp(o->events, "help")) {
 		o->show_event_help = true;
 		return 0;
 	}
 	return options_resolve(o);
+}
+
+int options_parse(struct options *o, int argc, char **argv)
+{
+	return parse_all(o, argc, argv, false);
+}
+
+int options_parse_settings(struct options *o, int argc, char **argv)
+{
+	return parse_all(o, argc, argv, true);
 }
 
 /* The value of one option as --show_config prints it. */

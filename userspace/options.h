@@ -105,6 +105,7 @@ struct options {
 	bool show_help;
 	bool show_event_help; /* -e help */
 	bool enabled;
+	bool settings_only; /* hrprof doctor: no target needed, no command taken */
 };
 
 /* Exit codes. */
@@ -118,6 +119,11 @@ struct options {
  * before anything is started. Returns zero on success.
  */
 int options_parse(struct options *opts, int argc, char **argv);
+/* options_parse for hrprof doctor: the same settings, flags, config file and
+ * environment, where no target is needed (-p PID optional) and a command is
+ * refused. Nothing is created or opened: the rate limit, --output and
+ * --log_mode are left unchecked, for doctor's own checks. */
+int options_parse_settings(struct options *opts, int argc, char **argv);
 void options_print(const struct options *opts, FILE *out);
 /* For options*.c: after parsing, the checks that need the system (see
  * options_parse). Returns 0 or -EINVAL after one line on stderr. */

@@ -265,6 +265,9 @@ int options_resolve(struct options *o)
 		if (o->command)
 			return options_bad("--global cannot be combined with a command ('%s')",
 					   o->command[0]);
+	} else if (o->settings_only) {
+		if (o->command)
+			return options_bad("doctor takes no command ('%s')", o->command[0]);
 	} else if (!o->command) {
 		return options_bad("nothing to profile: give a command, --pid PID or --global (see "
 				   "hrprof --help)");
@@ -299,15 +302,18 @@ int options_resolve(struct options *o)
 					   errno ? ": " : "", errno ? strerror(errno) : "");
 	}
 
-	max_rate = (unsigned int)sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
 	o->stack_sample_size &= ~7u; /* perf copies whole words */
+	if (o->mode == TARGET_PID && check_pid(o->pid))
+		return options_bad("--pid: no process with pid %d", o->pid);
+	/* hrprof doctor reports these as its checks, and changes nothing. */
+	if (o->settings_only)
+		return 0;
+	max_rate = (unsigned int)sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 100000);
 	if (o->frequency > max_rate) {
 		return options_bad("--frequency: %u Hz is above the kernel's limit "
 				   "(kernel.perf_event_max_sample_rate = %u)",
 				   o->frequency, max_rate);
 	}
-	if (o->mode == TARGET_PID && check_pid(o->pid))
-		return options_bad("--pid: no process with pid %d", o->pid);
 	if (o->output_dir && (err = check_output_dir(o->output_dir)))
 		return options_bad("--output: cannot write to '%s': %s", o->output_dir,
 				   strerror(-err));

@@ -106,30 +106,6 @@ struct pprof {
 	size_t nlabels, cap_labels;
 };
 
-/* Ensures the array at *arrp (any element type) holds at least need elements,
- * doubling its capacity. memcpy keeps this clear of strict-aliasing trouble. */
-static int array__reserve(void *arrp, size_t *cap, size_t need, size_t size)
-{
-	void *arr, *n;
-	size_t ncap;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap : 16;
-	while (ncap < need) {
-		if (ncap > SIZE_MAX / 2 / size)
-			return -ENOMEM;
-		ncap *= 2;
-	}
-	memcpy(&arr, arrp, sizeof(arr));
-	n = reallocarray(arr, ncap, size);
-	if (!n)
-		return -ENOMEM;
-	memcpy(arrp, &n, sizeof(n));
-	*cap = ncap;
-	return 0;
-}
-
 static int64_t pprof__str_len(struct pprof *p, const char *s, size_t len)
 {
 	uint64_t h = hash_bytes(s, len);

@@ -402,3 +402,76 @@ void pprof_file__free(struct pprof_file *f)
 		perftools__profiles__profile__free_unpacked(f->pr, NULL);
 	memset(f, 0, sizeof(*f));
 }
+
+int pprof_file__frames(const struct pprof_file *f, pprof_name_id_fn name_id, void *arg,
+		       size_t **loc_frame, size_t **frames)
+{
+	const profile_t *pr = f->pr;
+	size_t nframes = 0, *fn_id, *lf, *fr = NULL;
+	char name[4200];
+	int err = 0;
+
+	fn_id = calloc(pr->n_function ? pr->n_function : 1, sizeof(*fn_id));
+	lf = calloc(pr->n_location + 1, sizeof(*lf));
+	if (!fn_id || !lf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < pr->n_function; i++) {
+		long id = name_id(arg, pprof_str(pr, pr->function[i]->name), false);
+
+		if (id < 0) {
+			err = (int)id;
+			goto out;
+		}
+		fn_id[i] = (size_t)id;
+	}
+	for (size_t i = 0; i < pr->n_location; i++) {
+		lf[i] = nframes;
+		nframes += pr->location[i]->n_line ? pr->location[i]->n_line : 1;
+	}
+	lf[pr->n_location] = nframes;
+	fr = calloc(nframes ? nframes : 1, sizeof(*fr));
+	if (!fr) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < pr->n_location; i++) {
+		const Perftools__Profiles__Location *l = pr->location[i];
+
+		for (size_t j = 0; j < (l->n_line ? l->n_line : 1); j++) {
+			uint64_t fid = l->n_line ? l->line[j]->function_id : 0;
+			const char *file = "";
+			long id, mi;
+
+			if (fid) {
+				fr[lf[i] + j] = fn_id[pprof_id_map__find(&f->fns, fid)];
+				continue;
+			}
+			if (l->mapping_id &&
+			    (mi = pprof_id_map__find(&f->maps, l->mapping_id)) >= 0) {
+				file = pprof_str(pr, pr->mapping[mi]->filename);
+				if (strrchr(file, '/'))
+					file = strrchr(file, '/') + 1;
+			}
+			snprintf(name, sizeof(name), "0x%" PRIx64 "%s%.4096s%s", l->address,
+				 *file ? " [" : "", file, *file ? "]" : "");
+			id = name_id(arg, name, true);
+			if (id < 0) {
+				err = (int)id;
+				goto out;
+			}
+			fr[lf[i] + j] = (size_t)id;
+		}
+	}
+out:
+	free(fn_id);
+	if (err) {
+		free(lf);
+		free(fr);
+		lf = fr = NULL;
+	}
+	*loc_frame = lf;
+	*frames = fr;
+	return err;
+}

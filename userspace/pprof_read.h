@@ -8,6 +8,7 @@
 #ifndef HRPROF_PPROF_READ_H
 #define HRPROF_PPROF_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,5 +47,21 @@ void pprof_file__free(struct pprof_file *f);
 long pprof_id_map__find(const struct pprof_id_map *m, uint64_t id);
 /* String i of the table; "" when out of range. */
 const char *pprof_str(const profile_t *pr, int64_t i);
+
+/* An id for a frame's name (temp: the name lasts only for the call), or
+ * -errno to stop. */
+typedef long (*pprof_name_id_fn)(void *arg, const char *name, bool temp);
+
+/*
+ * Every location's frames, innermost first, each inlined function a frame
+ * of its own: location i's are (*frames)[(*loc_frame)[i] .. (*loc_frame)[i +
+ * 1]), each the id name_id gave its name. A function's name is asked once
+ * per function (it lasts as long as f); a frame with no function is named by
+ * its location's address and mapping file ("0x4005d0 [libc.so.6]"), asked
+ * per frame. Returns 0, or -errno (name_id's) with both arrays NULL; the
+ * caller frees them.
+ */
+int pprof_file__frames(const struct pprof_file *f, pprof_name_id_fn name_id, void *arg,
+		       size_t **loc_frame, size_t **frames);
 
 #endif

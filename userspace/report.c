@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `hrprof report [-n N] [--sample_index NAME|IDX] FILE...`
+ * `hrprof report [-n N] [--sample_index NAME|IDX] [--flamegraph OUT.html] FILE...`
  *
  * Reads pprof files (gzip-compressed or raw protobuf; ours or Go's), checks
  * every reference in them, and prints a summary and the top functions by flat
- * and by cumulative value, with the columns of `go tool pprof -top`. Input is
- * untrusted: sizes are bounded and a malformed file gives one error line.
+ * and by cumulative value, with the columns of `go tool pprof -top`; or, with
+ * --flamegraph, writes the files merged as one flame graph (flamegraph.c).
+ * Input is untrusted: sizes are bounded and a malformed file gives one error
+ * line.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "flamegraph.h"
 #include "hashtab.h"
 #include "pprof_read.h"
 #include "report.h"
@@ -38,16 +41,14 @@ struct report {
 	struct report_node *nodes;
 	size_t nnodes, cap_nodes;
 	struct hashtab by_name; /* node index + 1 */
-	size_t *fn_node;	/* function index -> node */
 	size_t *loc_frame;	/* location index -> first of its frames in frames[] */
 	size_t *frames;		/* node per frame, innermost first */
-	size_t nframes;
-	size_t si;	   /* sample type shown */
-	long count_si;	   /* a sample type counted in "count", or -1 */
-	int64_t total;	   /* sum of |value| over samples: the base for percentages */
-	int64_t lost;	   /* value of samples with a "[lost]" leaf */
-	int64_t lost_cnt;  /* the same in the count type */
-	int64_t total_cnt; /* all samples, in the count type */
+	size_t si;		/* sample type shown */
+	long count_si;		/* a sample type counted in "count", or -1 */
+	int64_t total;		/* sum of |value| over samples: the base for percentages */
+	int64_t lost;		/* value of samples with a "[lost]" leaf */
+	int64_t lost_cnt;	/* the same in the count type */
+	int64_t total_cnt;	/* all samples, in the count type */
 };
 
 /* Saturating signed add: malformed input must not overflow (UBSan). */
@@ -65,23 +66,15 @@ static int64_t sat_abs(int64_t v)
 	return v == INT64_MIN ? INT64_MAX : (v < 0 ? -v : v);
 }
 
-/* Picks the sample type shown: by name, else by index; by default the first
- * in nanoseconds, else the first. */
-static int report__pick(struct report *r, const char *want, char *why, size_t whylen)
+int report_sample_type(const profile_t *pr, const char *want, size_t *si, char *why, size_t whylen)
 {
-	const profile_t *pr = r->pr;
 	size_t n = pr->n_sample_type;
 
-	r->si = 0;
-	r->count_si = -1;
-	for (size_t i = 0; i < n; i++) {
-		if (r->count_si < 0 && !strcmp(pprof_str(pr, pr->sample_type[i]->unit), "count"))
-			r->count_si = (long)i;
-	}
+	*si = 0;
 	if (!want) {
 		for (size_t i = 0; i < n; i++) {
 			if (!strcmp(pprof_str(pr, pr->sample_type[i]->unit), "nanoseconds")) {
-				r->si = i;
+				*si = i;
 				break;
 			}
 		}
@@ -89,7 +82,7 @@ static int report__pick(struct report *r, const char *want, char *why, size_t wh
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(pprof_str(pr, pr->sample_type[i]->type), want)) {
-			r->si = i;
+			*si = i;
 			return 0;
 		}
 	}
@@ -97,7 +90,7 @@ static int report__pick(struct report *r, const char *want, char *why, size_t wh
 		size_t idx = strtoul(want, NULL, 10);
 
 		if (idx < n) {
-			r->si = idx;
+			*si = idx;
 			return 0;
 		}
 	}
@@ -112,6 +105,20 @@ static int report__pick(struct report *r, const char *want, char *why, size_t wh
 		snprintf(why, whylen, "no sample type \"%s\" (have: %s)", want, have);
 	}
 	return -EINVAL;
+}
+
+/* Picks the sample type shown (report_sample_type) and the one counted in
+ * "count", if any. */
+static int report__pick(struct report *r, const char *want, char *why, size_t whylen)
+{
+	const profile_t *pr = r->pr;
+
+	r->count_si = -1;
+	for (size_t i = 0; i < pr->n_sample_type; i++) {
+		if (r->count_si < 0 && !strcmp(pprof_str(pr, pr->sample_type[i]->unit), "count"))
+			r->count_si = (long)i;
+	}
+	return report_sample_type(pr, want, &r->si, why, whylen);
 }
 
 /* Finds or adds the node named name; owned (may be NULL) is freed when a node
@@ -147,75 +154,21 @@ oom:
 	return -ENOMEM;
 }
 
-/* A frame with no function: named by its address (and mapping file). */
-static long report__addr_node(struct report *r, const Perftools__Profiles__Location *l)
+/* pprof_file__frames' name_id: the node named name (copied when temp). */
+static long report__name_node(void *arg, const char *name, bool temp)
 {
-	const char *file = "";
-	char *name;
-	long mi;
+	char *owned = NULL;
 
-	if (l->mapping_id && (mi = pprof_id_map__find(&r->pf.maps, l->mapping_id)) >= 0) {
-		file = pprof_str(r->pr, r->pr->mapping[mi]->filename);
-		if (strrchr(file, '/'))
-			file = strrchr(file, '/') + 1;
-	}
-	if (asprintf(&name, "0x%" PRIx64 "%s%s%s", l->address, *file ? " [" : "", file,
-		     *file ? "]" : "") < 0)
+	if (temp && !(owned = strdup(name)))
 		return -ENOMEM;
-	return report__node(r, name, name);
-}
-
-/* Resolves every location into its frames (innermost first), as nodes. */
-static int report__frames(struct report *r)
-{
-	const profile_t *pr = r->pr;
-	size_t nframes = 0;
-
-	r->fn_node = calloc(pr->n_function ? pr->n_function : 1, sizeof(*r->fn_node));
-	r->loc_frame = calloc(pr->n_location + 1, sizeof(*r->loc_frame));
-	if (!r->fn_node || !r->loc_frame)
-		return -ENOMEM;
-	for (size_t i = 0; i < pr->n_function; i++) {
-		long n = report__node(r, pprof_str(pr, pr->function[i]->name), NULL);
-
-		if (n < 0)
-			return (int)n;
-		r->fn_node[i] = (size_t)n;
-	}
-	for (size_t i = 0; i < pr->n_location; i++) {
-		r->loc_frame[i] = nframes;
-		nframes += pr->location[i]->n_line ? pr->location[i]->n_line : 1;
-	}
-	r->loc_frame[pr->n_location] = nframes;
-	r->frames = calloc(nframes ? nframes : 1, sizeof(*r->frames));
-	if (!r->frames)
-		return -ENOMEM;
-	r->nframes = nframes;
-	for (size_t i = 0; i < pr->n_location; i++) {
-		const Perftools__Profiles__Location *l = pr->location[i];
-		size_t *f = r->frames + r->loc_frame[i];
-
-		for (size_t j = 0; j < (l->n_line ? l->n_line : 1); j++) {
-			uint64_t fid = l->n_line ? l->line[j]->function_id : 0;
-			long n;
-
-			if (fid)
-				n = (long)r->fn_node[pprof_id_map__find(&r->pf.fns, fid)];
-			else
-				n = report__addr_node(r, l);
-			if (n < 0)
-				return (int)n;
-			f[j] = (size_t)n;
-		}
-	}
-	return 0;
+	return report__node(arg, owned ? owned : name, owned);
 }
 
 /* Adds up flat (leaf frame), cum (each node once per sample) and lost. */
 static int report__compute(struct report *r)
 {
 	const profile_t *pr = r->pr;
-	int err = report__frames(r);
+	int err = pprof_file__frames(&r->pf, report__name_node, r, &r->loc_frame, &r->frames);
 
 	if (err)
 		return err;
@@ -449,7 +402,6 @@ static void report__free(struct report *r)
 		free(r->nodes[i].owned);
 	free(r->nodes);
 	hashtab__free(&r->by_name);
-	free(r->fn_node);
 	free(r->loc_frame);
 	free(r->frames);
 	pprof_file__free(&r->pf);
@@ -485,25 +437,33 @@ static int report__usage(const char *msg)
 {
 	if (msg)
 		fprintf(stderr, "hrprof report: %s\n", msg);
-	fputs("usage: hrprof report [-n N] [--sample_index NAME|IDX] FILE...\n", stderr);
+	fputs("usage: hrprof report [-n N] [--sample_index NAME|IDX] [--flamegraph OUT.html] "
+	      "FILE...\n",
+	      stderr);
 	return 2;
 }
 
 static const char report_help[] =
-    "usage: hrprof report [-n N] [--sample_index NAME|IDX] FILE...\n"
+    "usage: hrprof report [-n N] [--sample_index NAME|IDX] [--flamegraph OUT.html] FILE...\n"
     "\n"
     "Prints a summary of each pprof file (gzip-compressed or not) and its top\n"
     "functions by flat and by cumulative value.\n"
     "\n"
     "  -n N                   functions per table (default 20)\n"
     "  --sample_index NAME|IDX  sample type to show, by name or index (default:\n"
-    "                         the first in nanoseconds, else the first)\n";
+    "                         the first in nanoseconds, else the first)\n"
+    "  --flamegraph OUT.html  instead, write the files merged as one flame graph:\n"
+    "                         a self-contained HTML page (zoom, search, a filter\n"
+    "                         by thread and by process); refused (exit 2) when\n"
+    "                         OUT.html is one of the FILEs, or exists and is\n"
+    "                         not an HTML page\n";
 
 /* argv[0] is the subcommand ("report"); options and files may be mixed, and
- * "--" ends the options. Exit codes: 0 ok, 1 a file failed, 2 bad usage. */
+ * "--" ends the options. Exit codes: 0 ok, 1 a file failed, 2 bad usage (or an
+ * output --flamegraph refuses: flamegraph_check_output). */
 int report_main(int argc, char **argv)
 {
-	const char *sample_index = NULL;
+	const char *sample_index = NULL, *flamegraph = NULL;
 	int top_n = REPORT_DEFAULT_TOP;
 	bool opts = true;
 	char **files;
@@ -561,6 +521,16 @@ int report_main(int argc, char **argv)
 				return report__usage("--sample_index needs a name or an index");
 			}
 			sample_index = val;
+		} else if (!strcmp(a, "--flamegraph") || !strncmp(a, "--flamegraph=", 13)) {
+			if (a[12] == '=')
+				val = a + 13;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			if (!val || !*val) {
+				free(files);
+				return report__usage("--flamegraph needs an output file");
+			}
+			flamegraph = val;
 		} else {
 			fprintf(stderr, "hrprof report: unknown option '%s'\n", a);
 			free(files);
@@ -570,6 +540,19 @@ int report_main(int argc, char **argv)
 	if (!nfiles) {
 		free(files);
 		return report__usage("no profile file given");
+	}
+	if (flamegraph &&
+	    flamegraph_check_output(flamegraph, (const char *const *)files, (size_t)nfiles)) {
+		free(files);
+		return 2;
+	}
+	if (flamegraph) {
+		rc = flamegraph_write(flamegraph, (const char *const *)files, (size_t)nfiles,
+				      sample_index)
+			 ? 1
+			 : 0;
+		free(files);
+		return rc;
 	}
 	for (int i = 0; i < nfiles; i++) {
 		if (i)

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "tags.h"
+#include "util.h"
 
 #define TAG_MAX 200
 
@@ -55,11 +56,6 @@ static void strbuf_add(struct strbuf *b, const char *s, size_t n)
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = 0;
-}
-
-static void strbuf_puts(struct strbuf *b, const char *s)
-{
-	strbuf_add(b, s, strlen(s));
 }
 
 /* Adds "key:value" (or a whole tag when key is NULL) if valid. */
@@ -187,44 +183,28 @@ void time_rfc3339_ns(uint64_t ns, char out[40])
 	snprintf(out, 40, "%s.%09lluZ", date, (unsigned long long)(ns % 1000000000));
 }
 
-static void json_string(struct strbuf *b, const char *s)
-{
-	strbuf_puts(b, "\"");
-	for (; *s; s++) {
-		char esc[8];
-
-		if (*s == '"' || *s == '\\') {
-			esc[0] = '\\';
-			esc[1] = *s;
-			strbuf_add(b, esc, 2);
-		} else if ((unsigned char)*s < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", (unsigned char)*s);
-			strbuf_add(b, esc, 6);
-		} else {
-			strbuf_add(b, s, 1);
-		}
-	}
-	strbuf_puts(b, "\"");
-}
-
 char *event_json(uint64_t start_ns, uint64_t end_ns, const char *tags)
 {
-	struct strbuf b = {0};
-	char start[40], end[40];
+	char start[40], end[40], *s = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&s, &len);
+	int err;
 
+	if (!f)
+		return NULL;
 	time_rfc3339_ns(start_ns, start);
 	time_rfc3339_ns(end_ns, end);
-	strbuf_puts(&b, "{\"attachments\":[\"profile.pprof\"],\"start\":");
-	json_string(&b, start);
-	strbuf_puts(&b, ",\"end\":");
-	json_string(&b, end);
-	strbuf_puts(&b, ",\"family\":\"native\",\"version\":\"4\",\"tags_profiler\":");
-	json_string(&b, tags);
-	strbuf_puts(&b,
-		    ",\"endpoint_counts\":null,\"process_tags\":null,\"internal\":{},\"info\":{}}");
-	if (b.oom) {
-		free(b.s);
+	fputs("{\"attachments\":[\"profile.pprof\"],\"start\":", f);
+	json_str__write(f, start);
+	fputs(",\"end\":", f);
+	json_str__write(f, end);
+	fputs(",\"family\":\"native\",\"version\":\"4\",\"tags_profiler\":", f);
+	json_str__write(f, tags);
+	fputs(",\"endpoint_counts\":null,\"process_tags\":null,\"internal\":{},\"info\":{}}", f);
+	err = ferror(f);
+	if (fclose(f) || err) {
+		free(s);
 		return NULL;
 	}
-	return b.s;
+	return s;
 }

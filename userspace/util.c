@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,76 @@ uint64_t hash_str(const char *s)
 	return hash_bytes(s, strlen(s));
 }
 
+int array__reserve(void *arrp, size_t *cap, size_t need, size_t size)
+{
+	void *arr, *n;
+	size_t ncap;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap : 16;
+	while (ncap < need) {
+		if (ncap > SIZE_MAX / 2 / size)
+			return -ENOMEM;
+		ncap *= 2;
+	}
+	memcpy(&arr, arrp, sizeof(arr));
+	n = reallocarray(arr, ncap, size);
+	if (!n)
+		return -ENOMEM;
+	memcpy(arrp, &n, sizeof(n));
+	*cap = ncap;
+	return 0;
+}
+
+void json_str__write(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	fputc('"', out);
+	while (*p) {
+		unsigned char c = *p;
+		uint32_t cp, min;
+		size_t n, k;
+
+		if (c < 0x80) {
+			if (c == '"' || c == '\\')
+				fprintf(out, "\\%c", c);
+			else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&')
+				fprintf(out, "\\u%04x", c);
+			else
+				fputc(c, out);
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			n = 1, cp = c & 0x1f, min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2, cp = c & 0x0f, min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3, cp = c & 0x07, min = 0x10000;
+		} else {
+			fputs("\\ufffd", out);
+			p++;
+			continue;
+		}
+		/* A NUL is no continuation byte: the loop stops at the end. */
+		for (k = 1; k <= n && (p[k] & 0xc0) == 0x80; k++)
+			cp = cp << 6 | (p[k] & 0x3f);
+		if (k <= n || cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+			fputs("\\ufffd", out);
+			p++;
+			continue;
+		}
+		if (cp == 0x2028 || cp == 0x2029)
+			fprintf(out, "\\u%04" PRIx32, cp);
+		else
+			fwrite(p, 1, n + 1, out);
+		p += n + 1;
+	}
+	fputc('"', out);
+}
+
 long sysctl_read(const char *path, long dflt)
 {
 	long v = dflt;
@@ -42,6 +113,24 @@ long sysctl_read(const char *path, long dflt)
 		fclose(f);
 	}
 	return v;
+}
+
+unsigned long long proc_status_field(const char *name, int base, unsigned long long dflt)
+{
+	char line[256];
+	size_t n = strlen(name);
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return dflt;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, n)) {
+			dflt = strtoull(line + n, NULL, base);
+			break;
+		}
+	}
+	fclose(f);
+	return dflt;
 }
 
 uint64_t clock_ns(clockid_t clk)

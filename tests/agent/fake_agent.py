@@ -20,7 +20,11 @@ usage: fake_agent.py --out DIR [--port N | --port-file FILE | --unix PATH]
          [--fail-first N] [--fail-status CODE] [--status CODE]
          [--delay SECONDS] [--delay-first N] [--reset-first N] [--agentless]
          [--fail-every N] [--outage-every SECONDS --outage-for SECONDS]
-         [--slow-body-at INDEX --slow-body-secs SECONDS]
+         [--slow-body-at INDEX --slow-body-secs SECONDS] [--info-no-profiling]
+
+GET /info is answered as the Agent does, with the endpoints it serves
+(/profiling/v1/input among them unless --info-no-profiling), for hrprof
+doctor; it is counted in OUT/info.log, not recorded as a request.
 
 For the soak (tests/soak/soak.sh): --fail-every N answers every Nth request
 500 (mode "fail"); --outage-every/--outage-for close the listening socket
@@ -588,6 +592,17 @@ class Handler(socketserver.BaseRequestHandler):
             headers.append([k.strip(), v.strip()])
         rec["headers"] = headers
 
+        if rec["method"] == "GET" and target == "/info":
+            # hrprof doctor asks what the Agent serves; not an upload, not recorded
+            # in requests.jsonl (counted in OUT/info.log).
+            endpoints = ["/v0.4/traces", "/v0.7/config"]
+            if not ARGS.info_no_profiling:
+                endpoints.append("/profiling/v1/input")
+            with open(os.path.join(ARGS.out, "info.log"), "a") as f:
+                f.write("GET /info\n")
+            respond(sock, 200, json.dumps({"version": "7.99.0-fake", "endpoints": endpoints}))
+            return
+
         if idx == ARGS.slow_body_at:
             rec["mode"] = "slow"
             end = time.time() + ARGS.slow_body_secs
@@ -727,6 +742,8 @@ def main():
     ap.add_argument("--delay-first", type=int)
     ap.add_argument("--reset-first", type=int, default=0)
     ap.add_argument("--agentless", action="store_true")
+    ap.add_argument("--info-no-profiling", action="store_true",
+                    help="GET /info does not list /profiling/v1/input")
     ap.add_argument("--fail-every", type=int, default=0)
     ap.add_argument("--outage-every", type=float, default=0)
     ap.add_argument("--outage-for", type=float, default=30)

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The pprof reader behind `hrprof report` (gzip or raw protobuf, every id
- * checked), then the report itself on what it accepted.
+ * checked), then the report itself and the flame graph's page on what it
+ * accepted.
  */
+#include "flamegraph.h"
 #include "fuzz.h"
 #include "pprof_read.h"
 #include "report.h"
@@ -23,11 +25,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		{
 			FILE *out = fopen("/dev/null", "w");
 
+			struct flamegraph *fg = flamegraph__new();
+
 			if (out) {
 				report_print(out, path, 0, NULL);
 				report_print(out, path, 3, "cpu-samples");
+				if (fg && !flamegraph__add_file(fg, path, NULL, why, sizeof(why)))
+					FUZZ_CHECK(!flamegraph__write_html(fg, out));
 				fclose(out);
 			}
+			flamegraph__free(fg);
 		}
 	}
 	close(fd);

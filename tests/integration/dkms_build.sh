@@ -11,11 +11,7 @@ command -v dkms >/dev/null 2>&1 || skip "dkms not installed: apt-get install dkm
 command -v modinfo >/dev/null 2>&1 || skip "modinfo not installed: apt-get install kmod"
 compgen -G "$REPO/kmod/*.c" >/dev/null || skip "kmod/ has no sources yet"
 
-kvers=()
-for b in /lib/modules/*/build; do
-	[ -d "$b/include" ] && kvers+=("$(basename "$(dirname "$b")")")
-done
-[ ${#kvers[@]} -gt 0 ] || skip "no kernel headers: apt-get install linux-headers-amd64"
+kernels_with_headers
 
 version=$(cat "$REPO/VERSION")
 src=$T/src/hrprof-$version

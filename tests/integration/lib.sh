@@ -200,9 +200,9 @@ pprof_top() {
 		-edgefraction=0 -sample_index="${2:-cpu-samples}" "$1"
 }
 
-# pprof_traces FILE: go tool pprof -traces by cpu-samples.
+# pprof_traces FILE [INDEX]: go tool pprof -traces by cpu-samples (or INDEX).
 pprof_traces() {
-	_pprof "traces-$(_key "$1")" -traces -sample_index=cpu-samples "$1"
+	_pprof "traces-${2:-cpu-samples}-$(_key "$1")" -traces -sample_index="${2:-cpu-samples}" "$1"
 }
 
 # pprof_raw FILE: go tool pprof -raw.
@@ -230,10 +230,11 @@ pprof_secs() {
 	awk -v n="$(pprof_field "$1" "$2")" 'BEGIN { printf "%.3f", (n + 0) / 1e9 }'
 }
 
-# pprof_stacks FILE: one line per trace of `go tool pprof -traces`:
+# pprof_stacks FILE [INDEX]: one line per trace of `go tool pprof -traces`
+# (by cpu-samples, or INDEX):
 #   COUNT <TAB> key=value|key=value... <TAB> root;...;leaf
 pprof_stacks() {
-	pprof_traces "$1" | awk '
+	pprof_traces "$1" "${2:-}" | awk '
 	function flush() {
 		if (n > 0) {
 			s = frames[n]
@@ -629,6 +630,17 @@ assert_named_threads() {
 
 # have_perf: true when `perf record` works here (the Debian wrapper needs a
 # perf for the running kernel's series).
+# kernels_with_headers: sets kvers to the kernels whose headers are
+# installed (/lib/modules/V/build/include), or skips the test.
+kernels_with_headers() {
+	local b
+	kvers=()
+	for b in /lib/modules/*/build; do
+		[ -d "$b/include" ] && kvers+=("$(basename "$(dirname "$b")")")
+	done
+	[ ${#kvers[@]} -gt 0 ] || skip "no kernel headers: apt-get install linux-headers-amd64"
+}
+
 have_perf() {
 	perf record -q -e cpu-clock -o "$T/perf-probe.data" -- true >/dev/null 2>&1
 }

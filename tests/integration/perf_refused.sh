@@ -12,7 +12,7 @@
 #    the error names ulimit -l, CAP_IPC_LOCK and perf_event_mlock_kb; the
 #    command still runs.
 . "$(dirname "$0")/lib.sh"
-require_workload hot nouring
+require_workload hot seccomp_deny
 command -v setpriv >/dev/null || skip "setpriv (util-linux) missing"
 [ "$(id -u)" = 0 ] || skip "needs root to switch to an unprivileged user"
 
@@ -52,7 +52,7 @@ grep -q "perf_event_paranoid" "$T/global.err" && grep -q "echo 1 | sudo tee" "$T
 # 3. io_uring refused (a seccomp filter, as a container runtime sets): the
 #    error names the causes; the command still runs, with its exit status.
 rc=0
-WL_PID_FILE=$T/uring.pid "$WORKLOADS/nouring" "$HRPROF" --output "$T/out-uring" -- "$WORKLOADS/hot" 0.2 \
+WL_PID_FILE=$T/uring.pid "$WORKLOADS/seccomp_deny" io_uring_setup ENOSYS "$HRPROF" --output "$T/out-uring" -- "$WORKLOADS/hot" 0.2 \
 	>"$T/uring.out" 2>"$T/uring.err" || rc=$?
 grep -q "io_uring setup failed (Function not implemented): io_uring is disabled here" "$T/uring.err" ||
 	fail "io_uring refusal not explained: $(cat "$T/uring.err")"

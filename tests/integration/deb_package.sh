@@ -10,8 +10,11 @@
 #      says installed for each); taking one kernel's module away and running
 #      the hook a kernel's headers package runs builds it again (as when a
 #      kernel is installed later);
-#   3. a qemu guest of the first such kernel loads the DKMS-built module and
-#      the installed /usr/bin/hrprof profiles with it (tests/vm/cases/10_hot);
+#   3. a qemu guest of the first such kernel, booting this machine's
+#      systemd as PID 1, loads the DKMS-built module, the installed
+#      /usr/bin/hrprof profiles with it (tests/vm/cases/10_hot), and systemctl
+#      starts hrprof.service, which uploads to a fake Agent, is restarted
+#      after a SIGKILL and stops cleanly (tests/vm/cases/27_service);
 #   4. apt-get purge: no file of either package, no DKMS tree, no module, no
 #      spool, no settings, no service link, no dpkg record is left.
 # Skips where hrprof is installed already (the machine's own, untouched).
@@ -20,7 +23,7 @@
 case $HRPROF in */asan/*) skip "runs with the release build only (packages build their own)" ;; esac
 [ "$(id -u)" = 0 ] || skip "needs root (apt-get install)"
 for p in hrprof hrprof-dkms; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'installed' &&
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed$' &&
 		skip "$p is installed on this machine: not touched"
 done
 command -v dpkg-buildpackage >/dev/null && command -v dh_dkms >/dev/null && command -v lintian >/dev/null ||
@@ -91,11 +94,11 @@ v=${kvers[-1]}
 dkms uninstall -m hrprof -v "$version" -k "$v" >"$T/uninstall.log" 2>&1 &&
 	dkms unbuild -m hrprof -v "$version" -k "$v" >>"$T/uninstall.log" 2>&1 ||
 	dkms remove -m hrprof -v "$version" -k "$v" >>"$T/uninstall.log" 2>&1
-dkms status -m hrprof -k "$v" | grep -q installed && fail "could not take $v's module away: $(cat "$T/uninstall.log")"
+dkms status -m hrprof -k "$v" 2>/dev/null | grep -q installed && fail "could not take $v's module away: $(cat "$T/uninstall.log")"
 hook=/etc/kernel/header_postinst.d/dkms
 [ -x "$hook" ] || fail "no $hook (the dkms package's)"
 "$hook" "$v" >"$T/hook.log" 2>&1 || fail "$hook $v failed: $(tail -5 "$T/hook.log")"
-dkms status -m hrprof -k "$v" | grep -q ": installed" ||
+dkms status -m hrprof -k "$v" 2>/dev/null | grep -q ": installed" ||
 	fail "after $hook $v: $(dkms status -m hrprof -k "$v" 2>&1) ($(tail -5 "$T/hook.log"))"
 log "ok: $hook $v built and installed it again"
 
@@ -115,10 +118,13 @@ if [ -x "$REPO/tests/vm/run.sh" ] && command -v qemu-system-x86_64 >/dev/null; t
 	esac
 	ln -s /usr/bin/hrprof "$vmroot/release/hrprof"
 	ln -s "$WORKLOADS" "$vmroot/workloads"
-	BUILD_ROOT=$vmroot VM_CASES=10_hot "$REPO/tests/vm/run.sh" "$v" >"$T/vm.log" 2>&1 ||
+	BUILD_ROOT=$vmroot VM_SYSTEMD=1 VM_CASES="10_hot 27_service" "$REPO/tests/vm/run.sh" "$v" >"$T/vm.log" 2>&1 ||
 		fail "the DKMS module in a $v guest: $(grep -v '^PASS' "$T/vm.log" | tail -20)"
-	grep -q "^PASS vm/$v/10_hot" "$T/vm.log" || fail "no 10_hot result: $(tail -5 "$T/vm.log")"
-	log "ok: $v guest: $(grep -c '^PASS' "$T/vm.log") passed (load, 10_hot with /usr/bin/hrprof, unload)"
+	for c in 10_hot 27_service; do
+		grep -q "^PASS vm/$v/$c" "$T/vm.log" || fail "no $c result: $(tail -5 "$T/vm.log")"
+	done
+	log "ok: $v guest, systemd as PID 1: $(grep -c '^PASS' "$T/vm.log") passed (load, 10_hot with /usr/bin/hrprof, 27_service: hrprof.service by systemctl, unload)"
+	log "ok: $(grep -h '^PASS 27_service' "$vmroot/vm/$v/results/27_service/check.log" 2>/dev/null)"
 	rm -rf "$vmroot"
 else
 	log "no qemu: the guest step is left out"

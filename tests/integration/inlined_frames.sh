@@ -57,7 +57,9 @@ $(go tool pprof -top -lines -sample_index=cpu-samples "$P" 2>/dev/null | sed -n 
 }
 
 # oracle PROFILE BINARY [--no-inlines]: every location agrees with
-# addr2line -i; with inlines, some of them (>= 3) have inlined frames.
+# addr2line -i; with inlines, some of them have inlined frames: at least
+# 2, one in each of spin_a's and spin_b's loops (how many distinct
+# addresses the samples hit there is chance: 4 to 6 in all).
 oracle() {
 	local out withinl
 	out=$(python3 "$LIB_DIR/inline_oracle.py" "$1" "$2" ${3:+"$3"} 2>&1) ||
@@ -65,7 +67,7 @@ oracle() {
 $out"
 	withinl=$(echo "$out" | sed -n 's/.*(\([0-9]*\) with inlined frames.*/\1/p' | tail -1)
 	if [ -z "${3:-}" ]; then
-		[ "${withinl:-0}" -ge 3 ] || fail "only ${withinl:-0} locations of $2 with inlined frames: $out"
+		[ "${withinl:-0}" -ge 2 ] || fail "only ${withinl:-0} locations of $2 with inlined frames: $out"
 	else
 		[ "${withinl:-1}" = 0 ] || fail "-I false: $withinl locations of $2 with inlined frames: $out"
 	fi

@@ -182,8 +182,12 @@ post_raw chunked "$T/b.ok" -H 'Transfer-Encoding: chunked' "$U"
 expect_rejected chunked "Transfer-Encoding: chunked"
 post_form apikey "$T/event.json" "$T/p.zst" -H "DD-API-KEY: $(printf 'k%.0s' {1..32})" "$U"
 expect_rejected api_key_to_agent "DD-API-KEY sent to the Agent"
-post get -X GET "$AGENT_URL/info"
+post get -X GET "$U"
 expect_rejected get "method GET"
+# GET /info answers as the Agent does (for hrprof doctor), outside the record.
+info=$(curl -sS "$AGENT_URL/info") || fail "GET /info: curl failed"
+python3 -c 'import json, sys; e = json.loads(sys.argv[1])["endpoints"]; sys.exit("/profiling/v1/input" not in e)' "$info" ||
+	fail "GET /info answered '$info', expected JSON whose endpoints hold /profiling/v1/input"
 
 # 5. Garbage: the agent answers or closes, records it, and keeps serving.
 python3 - "$AGENT_PORT" <<'EOF'

@@ -36,6 +36,9 @@
 #   VM_TREE_SLOW  a TREE's kernel gets this many times VM_TIMEOUT and
 #                 VM_CASE_TIMEOUT (default 3)
 #   VM_NO_MODULE_OK=1  boot even without the module (its "load" then fails)
+#   VM_SYSTEMD=1  the guest boots the host's systemd as PID 1, which runs
+#                 guest.sh as a unit (tests/vm/init), for cases that need
+#                 it (27_service)
 # Outputs: $BUILD_ROOT/vm/V/{console.log,qemu.log,results/} (see guest.sh).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,6 +49,8 @@ build=$(cd "$build" && pwd)
 cases_dir=${VM_CASES_DIR:-$here/cases}
 [ -d "$cases_dir" ] && cases_dir=$(cd "$cases_dir" && pwd)
 vm_timeout=${VM_TIMEOUT:-900}
+systemd_args=
+[ "${VM_SYSTEMD:-0}" = 1 ] && systemd_args=" vmsystemd=1"
 qemu="qemu-system-x86_64"
 
 splat_re='BUG:|WARNING:|ODEBUG:|Oops|scheduling while atomic|possible recursive locking|inconsistent lock state|circular locking dependency|lockdep|general protection|stack-protector|Call Trace|Kernel panic|blocked for more than|detected stalls|UBSAN:|KASAN:|kfence:|NMI received for unknown reason'
@@ -225,6 +230,10 @@ judge() {
 			return
 		fi
 	fi
+	if [ "$rc" = 77 ]; then
+		skip "$name" "$(tail_of "$d/log" 1)"
+		return
+	fi
 	if [ "$rc" != 0 ]; then
 		fail "$name" "collect exited ${rc:-nothing}" - < <(tail_of "$d/log" 20)
 		if [ "$c" = load ] || [ "$c" = unload ]; then
@@ -274,7 +283,7 @@ boot_guest() {
 	t0=$(date +%s.%N)
 	timeout -k 10 "$((vm_timeout * $(slow_of "$v")))" "$qemu" -accel tcg -cpu max -m "${VM_MEM:-1536}" -smp "${VM_SMP:-2}" \
 		-kernel "$(image_of "$v")" -initrd "$build/vm/initrd-$v.img" \
-		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M vmrepo=$repo vmres=$res vmkver=$v vmkeep=$(keep_paths)" \
+		-append "console=ttyS0 quiet panic=-1 log_buf_len=8M vmrepo=$repo vmres=$res vmkver=$v vmkeep=$(keep_paths)$systemd_args" \
 		-nodefaults -display none -serial "file:$console" -no-reboot \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-virtfs "local,path=$res,mount_tag=results,security_model=none" \

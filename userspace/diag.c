@@ -13,7 +13,7 @@
 
 bool diag_cap_held(int cap)
 {
-	return proc_status_field("CapEff:", 16, 0) & (1ULL << cap);
+	return proc_status_field(0, "CapEff:", 16, 0) & (1ULL << cap);
 }
 
 bool diag_perf_privileged(void)
@@ -24,7 +24,7 @@ bool diag_perf_privileged(void)
 void diag_perf_refused(int err, const struct options *opts)
 {
 	long paranoid = sysctl_read("/proc/sys/kernel/perf_event_paranoid", 2);
-	unsigned long long seccomp = proc_status_field("Seccomp:", 10, 0);
+	unsigned long long seccomp = proc_status_field(0, "Seccomp:", 10, 0);
 	bool perfmon = diag_perf_privileged();
 
 	switch (-err) {

@@ -243,7 +243,7 @@ static void check_paranoid(struct doctor *d)
 			    "2: user frames only, of this user's processes (no kernel frames, no "
 			    "--global)");
 	else if ((d->probe_err == -EACCES || d->probe_err == -EPERM) && !d->seccomp_blocks)
-		doctor_line(d, d->kmod_ok ? DOCTOR_LVL_WARN : DOCTOR_LVL_FAIL,
+		doctor_line(d, d->kmod_err ? DOCTOR_LVL_FAIL : DOCTOR_LVL_WARN,
 			    "perf_event_paranoid", fix,
 			    "%ld: perf_event_open is refused to users without CAP_PERFMON or "
 			    "CAP_SYS_ADMIN (Debian's default)",
@@ -266,7 +266,7 @@ static void check_paranoid(struct doctor *d)
  * lets it through leaves the kernel to find none (EFAULT). */
 static void seccomp_probe(struct doctor *d)
 {
-	d->seccomp_mode = proc_status_field("Seccomp:", 10, 0);
+	d->seccomp_mode = proc_status_field(0, "Seccomp:", 10, 0);
 	d->seccomp_err = 0;
 	if (d->seccomp_mode)
 		d->seccomp_err = syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0) < 0 ? -errno : 0;
@@ -312,7 +312,6 @@ static void check_perf_open(struct doctor *d)
 		 "echo %d | sudo tee /proc/sys/kernel/perf_event_paranoid, or run as root / grant "
 		 "CAP_PERFMON",
 		 global ? 0 : 1);
-	d->perf_ok = !err;
 	if (!err && !user_only) {
 		doctor_line(d, DOCTOR_LVL_OK, check, NULL, "%s opens, kernel frames included",
 			    what);
@@ -326,17 +325,17 @@ static void check_perf_open(struct doctor *d)
 			    "%s is refused: %s, by the seccomp filter", what,
 			    doctor_errno(err, e, sizeof(e)));
 	} else if ((err == -EACCES || err == -EPERM) && !diag_perf_privileged()) {
-		doctor_line(d, d->kmod_ok ? DOCTOR_LVL_WARN : DOCTOR_LVL_FAIL, check, fix,
+		doctor_line(d, d->kmod_err ? DOCTOR_LVL_FAIL : DOCTOR_LVL_WARN, check, fix,
 			    "%s is refused: %s: perf_event_paranoid is %ld and this process lacks "
 			    "CAP_PERFMON/CAP_SYS_ADMIN%s",
 			    what, doctor_errno(err, e, sizeof(e)), p,
-			    d->kmod_ok ? "; the module samples instead" : "");
+			    d->kmod_err ? "" : "; the module samples instead");
 	} else {
-		doctor_line(d, d->kmod_ok ? DOCTOR_LVL_WARN : DOCTOR_LVL_FAIL, check,
+		doctor_line(d, d->kmod_err ? DOCTOR_LVL_FAIL : DOCTOR_LVL_WARN, check,
 			    "look for an LSM (SELinux, AppArmor) or container runtime policy that "
 			    "denies perf events",
 			    "%s is refused: %s%s", what, doctor_errno(err, e, sizeof(e)),
-			    d->kmod_ok ? "; the module samples instead" : "");
+			    d->kmod_err ? "" : "; the module samples instead");
 	}
 }
 
@@ -388,7 +387,7 @@ static void check_memlock(struct doctor *d)
 			    need_kb, ncpus, ring_kb, d->opts->frequency, allow_kb, limit);
 	} else {
 		doctor_line(
-		    d, d->kmod_ok ? DOCTOR_LVL_WARN : DOCTOR_LVL_FAIL, "locked memory",
+		    d, d->kmod_err ? DOCTOR_LVL_FAIL : DOCTOR_LVL_WARN, "locked memory",
 		    "raise 'ulimit -l' (LimitMEMLOCK= in a unit), grant CAP_IPC_LOCK, raise "
 		    "kernel.perf_event_mlock_kb, or lower -F",
 		    "the perf rings take %llu KiB (%ld CPUs x %zu KiB at %u Hz), more than "
@@ -502,16 +501,14 @@ static int run_capture(char *const argv[], char *buf, size_t len, unsigned int t
 
 static void check_module(struct doctor *d, const char *release)
 {
-	char why[256], no_mod[96], out[2048], build[600];
+	char no_mod[96], out[2048], build[600];
 	char *dkms_argv[] = {"dkms", "status", "-m", "hrprof", "-k", (char *)release, NULL};
 	bool possible = modules_possible(no_mod, sizeof(no_mod));
-	struct kmod_dev k;
+	const char *why = d->kmod_why;
+	int err = d->kmod_err, rc;
 	struct stat st;
-	int err, rc;
 
-	err = kmod_open(&k, why, sizeof(why));
 	if (!err) {
-		kmod_close(&k);
 		doctor_line(d, DOCTOR_LVL_OK, "module", NULL, "%s; this hrprof speaks ABI %u", why,
 			    HRPROF_ABI_VERSION);
 	} else if (err == -ENOENT && !possible) {
@@ -773,10 +770,9 @@ int doctor_main(int argc, char **argv)
 	/* The module's state first: it decides whether a refused perf is fatal. */
 	{
 		struct kmod_dev k;
-		char why[256];
 
-		d.kmod_ok = !kmod_open(&k, why, sizeof(why));
-		if (d.kmod_ok)
+		d.kmod_err = kmod_open(&k, d.kmod_why, sizeof(d.kmod_why));
+		if (!d.kmod_err)
 			kmod_close(&k);
 	}
 	seccomp_probe(&d);
@@ -798,7 +794,7 @@ int doctor_main(int argc, char **argv)
 	fprintf(d.out, "summary: %u ok, %u warn, %u fail: %s\n", d.counts[DOCTOR_LVL_OK],
 		d.counts[DOCTOR_LVL_WARN], d.counts[DOCTOR_LVL_FAIL],
 		d.counts[DOCTOR_LVL_FAIL] ? "profiling cannot work as things are"
-		: d.kmod_ok		  ? "profiling can work (the kernel module)"
+		: !d.kmod_err		  ? "profiling can work (the kernel module)"
 					  : "profiling can work (perf_event_open)");
 	rc = d.counts[DOCTOR_LVL_FAIL] ? DOCTOR_FAIL : DOCTOR_OK;
 	curl_global_cleanup();

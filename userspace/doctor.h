@@ -32,8 +32,9 @@ struct doctor {
 	FILE *out;
 	const struct options *opts;
 	unsigned int counts[3];		 /* lines printed at each level */
-	bool kmod_ok;			 /* the module is loaded, open to us, and speaks our ABI */
-	bool perf_ok;			 /* a perf event opens (on this process, or on -p's) */
+	int kmod_err;			 /* kmod_open's: 0 when the module is loaded, open to us,
+					  * and speaks our ABI */
+	char kmod_why[256];		 /* ... and its words */
 	unsigned long long seccomp_mode; /* Seccomp: in /proc/self/status */
 	int seccomp_err;		 /* perf_event_open(NULL) under it: -EFAULT passes */
 	bool seccomp_blocks;		 /* a seccomp filter refuses perf_event_open */

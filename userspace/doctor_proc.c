@@ -21,6 +21,7 @@
 #include "doctor.h"
 #include "proc.h"
 #include "sym_elf.h"
+#include "util.h"
 
 /* Entries of a symbol table section. */
 static size_t sym_count(Elf_Scn *scn)
@@ -183,13 +184,12 @@ static const char *libc_of(const char *path)
 	return NULL;
 }
 
-/* Reads pid's name and real uid from /proc. */
+/* Reads pid's name and real uid from /proc (uid -1 when unknown). */
 static void proc_ident(int pid, char *comm, size_t len, long *uid)
 {
-	char path[64], line[256];
+	char path[64];
 	FILE *f;
 
-	*uid = -1;
 	comm[0] = 0;
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	f = fopen(path, "re");
@@ -198,16 +198,7 @@ static void proc_ident(int pid, char *comm, size_t len, long *uid)
 			comm[strcspn(comm, "\n")] = 0;
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Uid:", 4)) {
-			*uid = strtol(line + 4, NULL, 10);
-			break;
-		}
-	fclose(f);
+	*uid = (long)proc_status_field(pid, "Uid:", 10, (unsigned long long)-1);
 }
 
 static void check_jit(struct doctor *d, int pid, unsigned int anon)
@@ -303,7 +294,7 @@ void doctor_process(struct doctor *d, int pid)
 	f = fopen(path, "re");
 	err = f ? maps_readable(f) : -errno;
 	if (err) {
-		doctor_line(d, d->kmod_ok ? DOCTOR_LVL_WARN : DOCTOR_LVL_FAIL, "process",
+		doctor_line(d, d->kmod_err ? DOCTOR_LVL_FAIL : DOCTOR_LVL_WARN, "process",
 			    "run hrprof as the process's user, or as root (CAP_SYS_PTRACE)",
 			    "pid %d (%s, uid %ld): cannot read %s: %s: hrprof needs ptrace access "
 			    "to it",
@@ -314,7 +305,7 @@ void doctor_process(struct doctor *d, int pid)
 	}
 	err = doctor_perf_probe(pid, -1, &user_only);
 	doctor_line(d,
-		    err && !d->kmod_ok ? DOCTOR_LVL_FAIL
+		    err && d->kmod_err ? DOCTOR_LVL_FAIL
 		    : err || user_only ? DOCTOR_LVL_WARN
 				       : DOCTOR_LVL_OK,
 		    "process",
@@ -327,7 +318,7 @@ void doctor_process(struct doctor *d, int pid)
 		    : user_only ? "opens, user frames only"
 				: "opens",
 		    err ? doctor_errno(err, e, sizeof(e)) : "",
-		    err && d->kmod_ok ? " (the module samples instead)" : "");
+		    err && !d->kmod_err ? " (the module samples instead)" : "");
 
 	maps_walk(d, pid, f, &w);
 	fclose(f);

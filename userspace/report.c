@@ -458,6 +458,33 @@ static const char report_help[] =
     "                         OUT.html is one of the FILEs, or exists and is\n"
     "                         not an HTML page\n";
 
+/*
+ * Whether a is --NAME or --NAME=VALUE ('_' in name matches '-' too); its
+ * value (after '=', else the next argument, taken) goes to *val, "" when
+ * there is none.
+ */
+static bool report__long_opt(const char *a, const char *name, int *i, int argc, char **argv,
+			     const char **val)
+{
+	size_t k;
+
+	if (strncmp(a, "--", 2))
+		return false;
+	a += 2;
+	for (k = 0; name[k]; k++)
+		if (a[k] != name[k] && !(name[k] == '_' && a[k] == '-'))
+			return false;
+	if (a[k] == '=')
+		*val = a + k + 1;
+	else if (a[k])
+		return false;
+	else if (*i + 1 < argc)
+		*val = argv[++*i];
+	else
+		*val = "";
+	return true;
+}
+
 /* argv[0] is the subcommand ("report"); options and files may be mixed, and
  * "--" ends the options. Exit codes: 0 ok, 1 a file failed, 2 bad usage (or an
  * output --flamegraph refuses: flamegraph_check_output). */
@@ -509,24 +536,14 @@ int report_main(int argc, char **argv)
 				return report__usage("-n needs a number from 1 to 1000000");
 			}
 			top_n = (int)n;
-		} else if (!strcmp(a, "--sample_index") || !strcmp(a, "--sample-index") ||
-			   !strncmp(a, "--sample_index=", 15) ||
-			   !strncmp(a, "--sample-index=", 15)) {
-			if (a[14] == '=')
-				val = a + 15;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			if (!val || !*val) {
+		} else if (report__long_opt(a, "sample_index", &i, argc, argv, &val)) {
+			if (!*val) {
 				free(files);
 				return report__usage("--sample_index needs a name or an index");
 			}
 			sample_index = val;
-		} else if (!strcmp(a, "--flamegraph") || !strncmp(a, "--flamegraph=", 13)) {
-			if (a[12] == '=')
-				val = a + 13;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			if (!val || !*val) {
+		} else if (report__long_opt(a, "flamegraph", &i, argc, argv, &val)) {
+			if (!*val) {
 				free(files);
 				return report__usage("--flamegraph needs an output file");
 			}

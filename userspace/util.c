@@ -115,12 +115,15 @@ long sysctl_read(const char *path, long dflt)
 	return v;
 }
 
-unsigned long long proc_status_field(const char *name, int base, unsigned long long dflt)
+unsigned long long proc_status_field(int pid, const char *name, int base, unsigned long long dflt)
 {
-	char line[256];
+	char line[256], path[32] = "/proc/self/status";
 	size_t n = strlen(name);
-	FILE *f = fopen("/proc/self/status", "re");
+	FILE *f;
 
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
 	if (!f)
 		return dflt;
 	while (fgets(line, sizeof(line), f)) {

@@ -51,8 +51,9 @@ void json_str__write(FILE *out, const char *s);
 
 /* The number in a /proc/sys file (or any file holding one), or dflt. */
 long sysctl_read(const char *path, long dflt);
-/* A field of /proc/self/status ("Seccomp:", "CapEff:") in base, or dflt. */
-unsigned long long proc_status_field(const char *name, int base, unsigned long long dflt);
+/* A field of /proc/PID/status (pid 0: /proc/self/status; "Seccomp:",
+ * "CapEff:", "Uid:") in base, or dflt. */
+unsigned long long proc_status_field(int pid, const char *name, int base, unsigned long long dflt);
 /* A decimal in [lo, hi], nothing else (no sign, no suffix): 0 or -EINVAL. */
 int parse_uint(const char *s, unsigned long lo, unsigned long hi, unsigned int *out);
 /* Becomes user (its uid, gid and groups), as ddprof's --switch_user. Returns -errno. */

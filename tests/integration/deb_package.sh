@@ -28,6 +28,8 @@ for p in hrprof hrprof-dkms; do
 done
 command -v dpkg-buildpackage >/dev/null && command -v dh_dkms >/dev/null && command -v lintian >/dev/null ||
 	skip "dpkg-dev, debhelper, dh-dkms or lintian missing (make deb installs them)"
+command -v systemd-analyze >/dev/null || skip "no systemd-analyze (Debian package systemd)"
+command -v qemu-system-x86_64 >/dev/null || skip "no qemu-system-x86_64 (make deps installs it)"
 kernels_with_headers
 
 version=$(cat "$REPO/VERSION")
@@ -76,11 +78,9 @@ log "ok: apt-get install in $(($(date +%s) - start)) s"
 man -w hrprof >/dev/null 2>&1 || fail "man hrprof finds no page"
 grep -q '^#DD_AGENT_HOST=' /etc/default/hrprof || fail "/etc/default/hrprof: $(head -3 /etc/default/hrprof)"
 dpkg-query -W -f='${Conffiles}\n' hrprof | grep -q /etc/default/hrprof || fail "/etc/default/hrprof is not a conffile"
-if command -v systemd-analyze >/dev/null; then
-	systemd-analyze verify /lib/systemd/system/hrprof.service >"$T/verify.log" 2>&1 ||
-		fail "systemd-analyze verify: $(cat "$T/verify.log")"
-	log "ok: systemd-analyze verify hrprof.service: $(wc -l <"$T/verify.log") lines of output"
-fi
+systemd-analyze verify /lib/systemd/system/hrprof.service >"$T/verify.log" 2>&1 ||
+	fail "systemd-analyze verify: $(cat "$T/verify.log")"
+log "ok: systemd-analyze verify hrprof.service: $(wc -l <"$T/verify.log") lines of output"
 dkms status -m hrprof >"$T/status" 2>"$T/status.err"
 for v in "${kvers[@]}"; do
 	grep -q "hrprof/$version, $v, x86_64: installed" "$T/status" ||
@@ -106,29 +106,25 @@ log "ok: $hook $v built and installed it again"
 # The guest sees the host's root over 9p, but not its /tmp: a build root
 # in the tree, whose kmod/V/kmod/hrprof.ko is DKMS's and release/hrprof
 # the installed one.
-if [ -x "$REPO/tests/vm/run.sh" ] && command -v qemu-system-x86_64 >/dev/null; then
-	v=${kvers[0]}
-	vmroot=$REPO/build/deb-vm
-	rm -rf "$vmroot" && mkdir -p "$vmroot/kmod/$v/kmod" "$vmroot/release"
-	ko=$(find "/lib/modules/$v/updates/dkms" -name 'hrprof.ko*' | head -n 1)
-	case $ko in
-	*.xz) xz -dc "$ko" >"$vmroot/kmod/$v/kmod/hrprof.ko" ;;
-	*.zst) zstd -qdc "$ko" >"$vmroot/kmod/$v/kmod/hrprof.ko" ;;
-	*) cp "$ko" "$vmroot/kmod/$v/kmod/hrprof.ko" ;;
-	esac
-	ln -s /usr/bin/hrprof "$vmroot/release/hrprof"
-	ln -s "$WORKLOADS" "$vmroot/workloads"
-	BUILD_ROOT=$vmroot VM_SYSTEMD=1 VM_CASES="10_hot 27_service" "$REPO/tests/vm/run.sh" "$v" >"$T/vm.log" 2>&1 ||
-		fail "the DKMS module in a $v guest: $(grep -v '^PASS' "$T/vm.log" | tail -20)"
-	for c in 10_hot 27_service; do
-		grep -q "^PASS vm/$v/$c" "$T/vm.log" || fail "no $c result: $(tail -5 "$T/vm.log")"
-	done
-	log "ok: $v guest, systemd as PID 1: $(grep -c '^PASS' "$T/vm.log") passed (load, 10_hot with /usr/bin/hrprof, 27_service: hrprof.service by systemctl, unload)"
-	log "ok: $(grep -h '^PASS 27_service' "$vmroot/vm/$v/results/27_service/check.log" 2>/dev/null)"
-	rm -rf "$vmroot"
-else
-	log "no qemu: the guest step is left out"
-fi
+v=${kvers[0]}
+vmroot=$REPO/build/deb-vm
+rm -rf "$vmroot" && mkdir -p "$vmroot/kmod/$v/kmod" "$vmroot/release"
+ko=$(find "/lib/modules/$v/updates/dkms" -name 'hrprof.ko*' | head -n 1)
+case $ko in
+*.xz) xz -dc "$ko" >"$vmroot/kmod/$v/kmod/hrprof.ko" ;;
+*.zst) zstd -qdc "$ko" >"$vmroot/kmod/$v/kmod/hrprof.ko" ;;
+*) cp "$ko" "$vmroot/kmod/$v/kmod/hrprof.ko" ;;
+esac
+ln -s /usr/bin/hrprof "$vmroot/release/hrprof"
+ln -s "$WORKLOADS" "$vmroot/workloads"
+BUILD_ROOT=$vmroot VM_SYSTEMD=1 VM_CASES="10_hot 27_service" "$REPO/tests/vm/run.sh" "$v" >"$T/vm.log" 2>&1 ||
+	fail "the DKMS module in a $v guest: $(grep -v '^PASS' "$T/vm.log" | tail -20)"
+for c in 10_hot 27_service; do
+	grep -q "^PASS vm/$v/$c" "$T/vm.log" || fail "no $c result: $(tail -5 "$T/vm.log")"
+done
+log "ok: $v guest, systemd as PID 1: $(grep -c '^PASS' "$T/vm.log") passed (load, 10_hot with /usr/bin/hrprof, 27_service: hrprof.service by systemctl, unload)"
+log "ok: $(grep -h '^PASS 27_service' "$vmroot/vm/$v/results/27_service/check.log" 2>/dev/null)"
+rm -rf "$vmroot"
 
 # ---- 4. purge
 purge || fail "apt-get purge failed: $(tail -10 "$T/purge.log")"

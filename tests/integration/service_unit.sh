@@ -109,13 +109,17 @@ for ((i = 0; i < after; i++)); do
 done
 n=$(awk -F'\t' '{ s += $1 } END { print s + 0 }' "$T/stacks")
 [ "$n" -ge 100 ] || fail "$n samples of the workload (pid $wl, user nobody, 3 s at 199 Hz)"
+# Naming, not shares (those are kernel_syscalls.sh's, against perf): its
+# code is all under main;syscall_loop but its start, and every kernel
+# frame has a name (without kallsyms' addresses they are [kernel]+0x...).
 named=$(awk -F'\t' '$3 ~ /;main;syscall_loop/ { s += $1 } END { print s + 0 }' "$T/stacks")
 kernel=$(awk -F'\t' '$3 ~ /;do_syscall_64/ { s += $1 } END { print s + 0 }' "$T/stacks")
+unnamed=$(awk -F'\t' '$3 ~ /\[kernel\]\+0x/ { s += $1 } END { print s + 0 }' "$T/stacks")
 _between "$(awk -v a="$named" -v n="$n" 'BEGIN { print 100 * a / n }')" 90 100 ||
 	fail "$named of $n samples of nobody's workload under main;syscall_loop: $(sort -rn "$T/stacks" | head -3)"
-_between "$(awk -v a="$kernel" -v n="$n" 'BEGIN { print 100 * a / n }')" 30 100 ||
-	fail "$kernel of $n samples of nobody's workload through do_syscall_64 (kernel frames named?): $(sort -rn "$T/stacks" | head -3)"
-log "ok: nobody's workload: $n samples, $named under main;syscall_loop, $kernel through do_syscall_64"
+[ "$kernel" -gt 0 ] && [ "$unnamed" = 0 ] ||
+	fail "nobody's workload: $kernel samples through do_syscall_64, $unnamed with unnamed kernel frames: $(grep -m3 '\[kernel\]' "$T/stacks")"
+log "ok: nobody's workload: $n samples, $named under main;syscall_loop, $kernel through do_syscall_64, no kernel frame unnamed"
 
 # The local copies (--debug_pprof_prefix, as the settings file suggests)
 # make the flame graph of what was uploaded.

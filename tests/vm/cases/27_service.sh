@@ -78,11 +78,17 @@ n=$(agent_ok_requests)
 [ "$n" -ge 3 ] || fail "$n uploads accepted: $(agent_dump)"
 [ "$(agent_tag 0 service)" = vm-service ] && [ "$(agent_tag 0 backend)" = kmod ] ||
 	fail "upload 0: service '$(agent_tag 0 service)', backend '$(agent_tag 0 backend)' (expected vm-service, kmod)"
+# hot's samples, in whichever uploads they landed: hot_loop holds most of
+# them (its share, as global_mode.sh asks; how many samples the emulated
+# timers give is not asked here).
 hot=$(cat "$OUT/hot.pid")
-s=0
+: >"$T/hot.stacks"
 for ((i = 0; i < n; i++)); do
-	s=$((s + $(pprof_stacks "$(agent_pprof $i)" | awk -F'\t' -v p="process_id=$hot" \
-		'index("|" $2 "|", "|" p "|") && $3 ~ /;hot_loop$/ { s += $1 } END { print s + 0 }')))
+	pprof_stacks "$(agent_pprof $i)" | awk -F'\t' -v p="process_id=$hot" 'index("|" $2 "|", "|" p "|")' >>"$T/hot.stacks"
 done
-[ "$s" -ge 100 ] || fail "$s samples of hot's hot_loop (pid $hot, 4 s) in the $n uploads"
-pass "started, $n uploads (backend kmod, $s samples of hot_loop), restarted after SIGKILL, stopped in $secs s"
+all=$(awk -F'\t' '{ s += $1 } END { print s + 0 }' "$T/hot.stacks")
+s=$(awk -F'\t' '$3 ~ /;hot_loop$/ { s += $1 } END { print s + 0 }' "$T/hot.stacks")
+[ "$all" -ge 20 ] || fail "$all samples of hot (pid $hot, 4 s) in the $n uploads"
+_between "$(awk -v a="$s" -v n="$all" 'BEGIN { print 100 * a / n }')" 75 100 ||
+	fail "hot_loop holds $s of hot's $all samples: $(sort -rn "$T/hot.stacks" | head -3)"
+pass "started, $n uploads (backend kmod, hot_loop $s of hot's $all samples), restarted after SIGKILL, stopped in $secs s"

@@ -22,7 +22,8 @@ if [ "$MODE" = collect ]; then
 	for p in xz zstd perl python3.11 rg; do
 		command -v "$p" >/dev/null || skip "no $p in the guest's root"
 	done
-	# Sizes for some 2 to 5 s of each program under TCG.
+	# Sizes for some 3 to 5 s of each program under TCG (a shorter one left
+	# the perf backend, which starts second, under 200 samples).
 	head -c 2250000 /dev/urandom | base64 >/tmp/in.txt
 	cat /tmp/in.txt /tmp/in.txt >/tmp/in2.txt
 	for i in 1 2 3 4 5 6 7 8; do cat /tmp/in2.txt; done >/tmp/in16.txt
@@ -54,11 +55,11 @@ if [ "$MODE" = collect ]; then
 	}
 	pair xz xz -6 -T1 -c /tmp/in.txt
 	pair zstd zstd -q -T2 -19 -c /tmp/in2.txt
-	pair perl perl -e 'my %h; for my $i (1 .. 600000) { my $k = $i % 997; $h{$k} .= chr(65 + $i % 26); $h{$k} = "" if length $h{$k} > 64 }'
+	pair perl perl -e 'my %h; for my $i (1 .. 1500000) { my $k = $i % 997; $h{$k} .= chr(65 + $i % 26); $h{$k} = "" if length $h{$k} > 64 }'
 	pair python python3.11 -c '
 import re
 d = {}
-for i in range(150000):
+for i in range(300000):
     k = str(i % 1009)
     d[k] = d.get(k, "") + "ab"
     if len(d[k]) > 40: d[k] = re.sub("a", "", d[k])'

@@ -180,27 +180,17 @@ static inline bool hrprof_cfi_rows_ok(const struct hrprof_cfi_row *rows, __u32 n
 static inline int hrprof_unwind_step(const struct hrprof_cfi_row *row, struct hrprof_uregs *r,
 				     hrprof_uw_read rd, void *ctx)
 {
+	unsigned int kind = row ? row->kind : HRPROF_CFI_NONE;
 	__u64 cfa, ra, bp = r->bp;
 
-	if (!row || row->kind == HRPROF_CFI_NONE || row->kind == HRPROF_CFI_EXPR) {
-		if (r->bp < r->sp || (r->bp & 7))
-			return HRPROF_UW_BAD;
-		if (!rd(ctx, r->bp, &bp) || !rd(ctx, r->bp + 8, &ra))
-			return HRPROF_UW_BAD_READ;
-		cfa = r->bp + 16;
-	} else if (row->kind == HRPROF_CFI_END) {
-		return HRPROF_UW_END;
-	} else if (row->kind == HRPROF_CFI_SIGNAL) {
-		/* The interrupted frame: its SP is the "caller's". */
-		if (!rd(ctx, r->sp + HRPROF_SIGFRAME_BP, &bp) ||
-		    !rd(ctx, r->sp + HRPROF_SIGFRAME_SP, &cfa) ||
-		    !rd(ctx, r->sp + HRPROF_SIGFRAME_IP, &ra))
-			return HRPROF_UW_BAD_READ;
-	} else {
-		if (row->kind == HRPROF_CFI_PLT)
-			cfa = r->sp + 8 + ((r->ip & 15) >= 11 ? 8 : 0);
+	/* Most frames: SP, BP or PLT rows, told apart from the rest in one compare. */
+	if (kind - HRPROF_CFI_SP <= HRPROF_CFI_PLT - HRPROF_CFI_SP) {
+		if (kind == HRPROF_CFI_SP)
+			cfa = r->sp + (__s64)row->cfa_off;
+		else if (kind == HRPROF_CFI_BP)
+			cfa = r->bp + (__s64)row->cfa_off;
 		else
-			cfa = (row->kind == HRPROF_CFI_SP ? r->sp : r->bp) + (__s64)row->cfa_off;
+			cfa = r->sp + 8 + ((r->ip & 15) >= 11 ? 8 : 0);
 		if (cfa <= r->sp)
 			return HRPROF_UW_BAD;
 		/*
@@ -217,9 +207,26 @@ static inline int hrprof_unwind_step(const struct hrprof_cfi_row *row, struct hr
 			return HRPROF_UW_BAD_READ;
 		if (row->bp == HRPROF_BP_UNDEF)
 			bp = 0;
+	} else if (kind == HRPROF_CFI_END) {
+		return HRPROF_UW_END;
+	} else if (kind == HRPROF_CFI_SIGNAL) {
+		/* The interrupted frame: its SP is the "caller's". */
+		if (!rd(ctx, r->sp + HRPROF_SIGFRAME_BP, &bp) ||
+		    !rd(ctx, r->sp + HRPROF_SIGFRAME_SP, &cfa) ||
+		    !rd(ctx, r->sp + HRPROF_SIGFRAME_IP, &ra))
+			return HRPROF_UW_BAD_READ;
+		if (cfa <= r->sp)
+			return HRPROF_UW_BAD;
+	} else {
+		/* No row, NONE or EXPR: frame pointers. */
+		if (r->bp < r->sp || (r->bp & 7))
+			return HRPROF_UW_BAD;
+		if (!rd(ctx, r->bp, &bp) || !rd(ctx, r->bp + 8, &ra))
+			return HRPROF_UW_BAD_READ;
+		cfa = r->bp + 16;
+		if (cfa <= r->sp)
+			return HRPROF_UW_BAD;
 	}
-	if (cfa <= r->sp)
-		return HRPROF_UW_BAD;
 	r->ip = ra;
 	r->sp = cfa;
 	r->bp = bp;

@@ -299,13 +299,13 @@ const struct hrprof_pmaps *hrprof_cfi_maps(struct hrprof_cfi *c, u32 tgid, u64 *
 }
 
 /*
- * The row of pm's tables for address addr; NULL when none covers it.
- * *mapped says whether one of pm's mappings holds addr at all. The row
- * found and the addresses it covers go to h (see hrprof_cfi_row_hinted).
+ * The row of pm's tables for address addr; NULL when none covers it,
+ * ERR_PTR(-ENOENT) when none of pm's mappings holds addr at all. The row
+ * found and the addresses it covers go to h (see hrprof_cfi_row_cached).
  * The mapping by binary search (a process has tens), the row through the
  * table's block index.
  */
-const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped,
+const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr,
 					    struct hrprof_cfi_hint *h)
 {
 	const struct hrprof_cfi_row *row;
@@ -322,13 +322,11 @@ const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 a
 		else
 			hi = mid;
 	}
-	*mapped = false;
 	if (!lo)
-		return NULL;
+		return ERR_PTR(-ENOENT);
 	m = &pm->maps[lo - 1];
 	if (addr >= m->end)
-		return NULL;
-	*mapped = true;
+		return ERR_PTR(-ENOENT);
 	if (addr < m->bias)
 		return NULL;
 	t = m->table;

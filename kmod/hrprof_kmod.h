@@ -183,33 +183,35 @@ struct hrprof_cfi_hint {
 	const struct hrprof_cfi_row *row;
 	u64 lo, hi;
 };
-const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr, bool *mapped,
+const struct hrprof_cfi_row *hrprof_cfi_row(const struct hrprof_pmaps *pm, u64 addr,
 					    struct hrprof_cfi_hint *h);
 
 /*
  * hrprof_cfi_row, first through the last row a walk found (its frames are
  * often in one function: recursion, calls from one loop; a hit costs two
  * compares), then through the CPU's row cache (see hrprof_row_cache_ent)
- * for pm, whose generation is gen. The row returned may be the cache's
+ * for pm, whose generation is gen. *unmapped is set when addr lies in
+ * none of pm's mappings (only a search finds that: the hint and the cache
+ * hold rows of mapped addresses). The row returned may be the cache's
  * copy: valid until the next call.
  */
 static __always_inline const struct hrprof_cfi_row *
-hrprof_cfi_row_cached(const struct hrprof_pmaps *pm, u64 gen, u64 addr, bool *mapped,
-		      struct hrprof_cfi_hint *h, struct hrprof_row_cache_ent *cache)
+hrprof_cfi_row_cached(const struct hrprof_pmaps *pm, u64 gen, u64 addr, struct hrprof_cfi_hint *h,
+		      struct hrprof_row_cache_ent *cache, bool *unmapped)
 {
 	struct hrprof_row_cache_ent *e;
 	const struct hrprof_cfi_row *row;
 
-	if (h->row && addr >= h->lo && addr < h->hi) {
-		*mapped = true;
+	if (h->row && addr >= h->lo && addr < h->hi)
 		return h->row;
-	}
 	e = &cache[hash_64(addr ^ gen, HRPROF_ROW_CACHE_BITS)];
-	if (e->addr == addr && e->gen == gen) {
-		*mapped = true;
+	if (e->addr == addr && e->gen == gen)
 		return &e->row;
+	row = hrprof_cfi_row(pm, addr, h);
+	if (IS_ERR(row)) {
+		*unmapped = true;
+		return NULL;
 	}
-	row = hrprof_cfi_row(pm, addr, mapped, h);
 	if (row) {
 		e->addr = addr;
 		e->gen = gen;

@@ -111,11 +111,14 @@ static __always_inline bool uwin_read(void *ctx, __u64 addr, __u64 *val)
 {
 	struct uwin *w = ctx;
 
-	if (addr & 7 || addr > TASK_SIZE_MAX - sizeof(*val))
+	/* lo is aligned (the first address of a copy): so is addr - lo. */
+	if (addr & 7)
 		return false;
 	if (addr < w->lo || addr + sizeof(*val) > w->hi) {
 		unsigned long len = PAGE_SIZE - offset_in_page(addr);
 
+		if (addr > TASK_SIZE_MAX - sizeof(*val))
+			return false;
 		len = clamp_t(unsigned long, len, sizeof(*val), HRPROF_USTACK_WINDOW);
 		if (copy_from_user_nofault(w->buf, (const void __user *)(unsigned long)addr, len)) {
 			w->lo = w->hi = 0;
@@ -144,6 +147,7 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, u64 gen, struct pt_regs 
 	struct uwin w = {.buf = win};
 	struct hrprof_cfi_hint hint = {0};
 	bool exact = true; /* ip is where the frame is, not a return address */
+	bool unmapped = false;
 	u32 steps = 0, by_fp = 0;
 	int rc = HRPROF_UW_OK;
 	u16 n = 0;
@@ -155,14 +159,9 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, u64 gen, struct pt_regs 
 		return n;
 	*flags |= HRPROF_F_USER_CFI;
 	while (n < max) {
-		bool mapped;
 		const struct hrprof_cfi_row *row =
-		    hrprof_cfi_row_cached(pm, gen, exact ? r.ip : r.ip - 1, &mapped, &hint, ring->rows);
+		    hrprof_cfi_row_cached(pm, gen, exact ? r.ip : r.ip - 1, &hint, ring->rows, &unmapped);
 
-		if (!mapped && !(*flags & HRPROF_F_USER_UNMAPPED)) {
-			*flags |= HRPROF_F_USER_UNMAPPED;
-			st->cfi_unmapped++;
-		}
 		steps++;
 		if (!row || row->kind == HRPROF_CFI_NONE || row->kind == HRPROF_CFI_EXPR)
 			by_fp++;
@@ -173,6 +172,10 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, u64 gen, struct pt_regs 
 		ips[n++] = r.ip;
 	}
 	/* Counted once a walk, not a frame: the loop stays in registers. */
+	if (unmapped) {
+		*flags |= HRPROF_F_USER_UNMAPPED;
+		st->cfi_unmapped++;
+	}
 	st->frames_cfi += steps - by_fp;
 	st->frames_fp += by_fp;
 	if (rc == HRPROF_UW_END)

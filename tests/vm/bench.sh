@@ -38,7 +38,10 @@
 #    (nofp/bench), for: the module walking with CFI tables (--unwind auto),
 #    the module by frame pointers (--unwind fp), the perf backend copying
 #    32 KiB of stack per sample, and `perf record --call-graph dwarf` with
-#    8 KiB and 32 KiB copies; BENCH_COST_RUNS runs each.
+#    8 KiB and 32 KiB copies; BENCH_COST_RUNS runs each. BENCH_CFI_CONFIGS
+#    names fewer columns, to compare builds of the module quickly (default
+#    "kmodcfi kmodfp kmodfpb perfbe perfdw8 perfdw32"; a column left out
+#    shows "-").
 #
 # Tables go to OUTDIR/bench.md (Markdown), raw numbers to OUTDIR/raw/.
 #
@@ -77,7 +80,7 @@ TARGET=${BENCH_TARGET_S:-1.0}
 DEADLINE=${BENCH_DEADLINE_S:-600}
 STEPS=" ${BENCH_STEPS:-cost percpu slowdown cfi} "
 CFI_RATE=${BENCH_CFI_RATE:-1000}
-CFI_CONFIGS="kmodcfi kmodfp kmodfpb perfbe perfdw8 perfdw32"
+CFI_CONFIGS=${BENCH_CFI_CONFIGS:-kmodcfi kmodfp kmodfpb perfbe perfdw8 perfdw32}
 COST_RUNS=${BENCH_COST_RUNS:-3}
 PERCPU_RATE=${BENCH_PERCPU_RATE:-20000}
 PERCPU_S=${BENCH_PERCPU_S:-2}
@@ -491,6 +494,7 @@ fi
 		pb=$(median "$OUT/raw/cfi-perfbe" 1) d8=$(median "$OUT/raw/cfi-perfdw8" 1) d32=$(median "$OUT/raw/cfi-perfdw32" 1)
 		# ratio A B: the median over rounds of A's time / B's (line i of each raw file is round i)
 		ratio() {
+			[ -f "$OUT/raw/cfi-$1" ] && [ -f "$OUT/raw/cfi-$2" ] || { echo -; return; }
 			paste -d' ' "$OUT/raw/cfi-$1" "$OUT/raw/cfi-$2" | awk '$1 != "-" && $4 != "-" && $4 > 0 { printf "%.6f\n", $1 / $4 }' |
 				sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "-"; else if (NR % 2) printf "%.2f\n", v[(NR + 1) / 2];
 					else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'

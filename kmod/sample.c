@@ -111,14 +111,16 @@ static __always_inline bool uwin_read(void *ctx, __u64 addr, __u64 *val)
 {
 	struct uwin *w = ctx;
 
-	/* lo is aligned (the first address of a copy): so is addr - lo. */
-	if (addr & 7)
+	/*
+	 * lo is aligned (the first address of a copy): so is addr - lo. The
+	 * range check comes first: it also keeps addr + 8 from wrapping past
+	 * zero (an address from a register or a row's offset can be anything).
+	 */
+	if (addr & 7 || addr > TASK_SIZE_MAX - sizeof(*val))
 		return false;
 	if (addr < w->lo || addr + sizeof(*val) > w->hi) {
 		unsigned long len = PAGE_SIZE - offset_in_page(addr);
 
-		if (addr > TASK_SIZE_MAX - sizeof(*val))
-			return false;
 		len = clamp_t(unsigned long, len, sizeof(*val), HRPROF_USTACK_WINDOW);
 		if (copy_from_user_nofault(w->buf, (const void __user *)(unsigned long)addr, len)) {
 			w->lo = w->hi = 0;
@@ -159,8 +161,9 @@ static u16 walk_user_cfi(const struct hrprof_pmaps *pm, u64 gen, struct pt_regs 
 		return n;
 	*flags |= HRPROF_F_USER_CFI;
 	while (n < max) {
+		u64 at = exact ? r.ip : r.ip - 1;
 		const struct hrprof_cfi_row *row =
-		    hrprof_cfi_row_cached(pm, gen, exact ? r.ip : r.ip - 1, &hint, ring->rows, &unmapped);
+		    hrprof_cfi_row_cached(pm, gen, at, &hint, ring->rows, &unmapped);
 
 		steps++;
 		if (!row || row->kind == HRPROF_CFI_NONE || row->kind == HRPROF_CFI_EXPR)

@@ -552,6 +552,177 @@ out:
 	rings_unmap(&rg);
 }
 
+/*
+ * Hostile registers: a child that loads SP and BP with values no stack has
+ * (the kernel half, non-canonical, next to TASK_SIZE_MAX, near zero, a few
+ * bytes below 2^64 so that an address plus 8 wraps) and spins on a jump,
+ * touching no memory (its SP is never used), while rows of every kind and
+ * extreme offsets map its code. Each walk must refuse the reads and end,
+ * counted as bad or unreadable; the harness fails the case on any splat.
+ */
+__asm__(".pushsection cfi_busy,\"ax\",@progbits\n"
+	".type hostile_spin, @function\n"
+	"hostile_spin:\n"
+	"\tmov %rdi, %rsp\n"
+	"\tmov %rsi, %rbp\n"
+	"1:\tjmp 1b\n"
+	".size hostile_spin, . - hostile_spin\n"
+	"hostile_land:\n"
+	"\t.skip 16, 0x90\n"
+	".popsection\n");
+__attribute__((noreturn)) void hostile_spin(uint64_t sp, uint64_t bp);
+extern const char hostile_land[];
+
+/*
+ * A stack that is readable at first: its frame saves BP = 2^64 - 32 and
+ * returns to hostile_land, whose row computes CFA = BP + 16 = 2^64 - 16
+ * (above SP: it climbs) and the saved BP's slot at CFA + 8 = 2^64 - 8. The
+ * walk's stack window then holds the first frame; an address check that
+ * let 2^64 - 8 + 8 wrap to 0 would take the slot for a word of the window
+ * and read far outside it (a walk read only the 8 bytes before its window
+ * when none was filled yet, which the hostile registers above cannot tell).
+ */
+static uint64_t hostile_stack[64] __attribute__((aligned(16)));
+
+static void hostile_frame(void)
+{
+	struct hrprof_cfi_row rows[2] = {
+	    {.kind = HRPROF_CFI_SP, .bp = HRPROF_BP_SAVED, .bp_off = -16, .cfa_off = 16},
+	    {.kind = HRPROF_CFI_BP, .bp = HRPROF_BP_SAVED, .bp_off = 8, .cfa_off = 16},
+	};
+	struct rings rg = {0};
+	struct hrprof_stats a, b;
+	uint64_t lo, hi, user = 0, flagged = 0;
+	uint32_t id = 0;
+	int fd = -1, status;
+	pid_t child;
+
+	hostile_stack[32] = 0xffffffffffffffe0ULL;
+	hostile_stack[33] = (uintptr_t)hostile_land + 1;
+	child = fork();
+	if (child == 0)
+		hostile_spin((uintptr_t)&hostile_stack[32], 0);
+	if (child < 0 || !child_text(child, &lo, &hi) ||
+	    (fd = open(HRPROF_DEVICE, O_RDWR | O_CLOEXEC)) < 0 || session(fd, child, &rg)) {
+		fail("hostile frame: no child or session");
+		goto out;
+	}
+	rows[0].pc = (uint32_t)((uintptr_t)hostile_spin - lo);
+	rows[1].pc = (uint32_t)((uintptr_t)hostile_land - lo);
+	if (!expect(add_table(fd, rows, 2, &id), 0, "ADD_TABLE hostile frame"))
+		goto out;
+	a = stats(fd);
+	if (!expect(set_maps(fd, (uint32_t)child,
+			     &(struct hrprof_umap){.start = lo, .end = hi, .bias = lo, .table = id},
+			     1),
+		    0, "SET_MAPS hostile frame"))
+		goto out;
+	usleep(300000);
+	scan(&rg, child, 0, &user, &flagged);
+	b = stats(fd);
+	printf("hostile frame: %llu records with user frames; %llu frames by CFI, walks %llu bad, "
+	       "%llu unreadable, %llu complete\n",
+	       (unsigned long long)user, (unsigned long long)(b.frames_cfi - a.frames_cfi),
+	       (unsigned long long)(b.cfi_bad - a.cfi_bad),
+	       (unsigned long long)(b.user_faults - a.user_faults),
+	       (unsigned long long)(b.cfi_complete - a.cfi_complete));
+	checks++;
+	/* Each walk steps the first frame, then refuses the slot at 2^64 - 8. */
+	if (!user || b.frames_cfi - a.frames_cfi < user || b.user_faults - a.user_faults < user / 2)
+		fail("hostile frame: %llu records, %llu frames by CFI, %llu unreadable walks",
+		     (unsigned long long)user, (unsigned long long)(b.frames_cfi - a.frames_cfi),
+		     (unsigned long long)(b.user_faults - a.user_faults));
+out:
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	}
+	if (fd >= 0) {
+		if (id)
+			del_table(fd, id);
+		close(fd);
+	}
+	rings_unmap(&rg);
+}
+
+static void hostile_round(void)
+{
+	static const uint64_t regs[][2] = {
+	    {0xffffffffffffffe0ULL, 0xffffffffffffffe0ULL},
+	    {0xfffffffffffffff0ULL, 0xfffffffffffffff8ULL},
+	    {0x00007ffffffff000ULL - 16, 0x00007ffffffff000ULL - 8},
+	    {0x7ffffffffffffff0ULL, 0x8000000000000000ULL},
+	    {0, 0},
+	    {8, 0xfffffffffffffff8ULL},
+	};
+	static const struct hrprof_cfi_row kinds[] = {
+	    /* slot at CFA + 8: SP + 24, which wraps past 2^64 from the top */
+	    {.kind = HRPROF_CFI_SP, .bp = HRPROF_BP_SAVED, .bp_off = 8, .cfa_off = 16},
+	    {.kind = HRPROF_CFI_SP,
+	     .bp = HRPROF_BP_SAVED,
+	     .bp_off = -16,
+	     .cfa_off = HRPROF_CFA_OFF_MAX},
+	    {.kind = HRPROF_CFI_SP, .bp = HRPROF_BP_SAME, .cfa_off = -HRPROF_CFA_OFF_MAX},
+	    {.kind = HRPROF_CFI_BP, .bp = HRPROF_BP_SAVED, .bp_off = -16, .cfa_off = 16},
+	    {.kind = HRPROF_CFI_SIGNAL},
+	    {.kind = HRPROF_CFI_PLT},
+	    {.kind = HRPROF_CFI_NONE},
+	};
+	const size_t nk = sizeof(kinds) / sizeof(kinds[0]);
+
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		struct rings rg = {0};
+		uint32_t ids[sizeof(kinds) / sizeof(kinds[0])] = {0};
+		struct hrprof_stats a, b;
+		uint64_t lo, hi, user = 0, flagged = 0;
+		int fd = -1, status;
+		pid_t child = fork();
+
+		if (child == 0)
+			hostile_spin(regs[i][0], regs[i][1]);
+		if (child < 0 || !child_text(child, &lo, &hi) ||
+		    (fd = open(HRPROF_DEVICE, O_RDWR | O_CLOEXEC)) < 0 || session(fd, child, &rg)) {
+			fail("hostile %zu: no child or session", i);
+			goto next;
+		}
+		a = stats(fd);
+		for (size_t k = 0; k < nk; k++) {
+			struct hrprof_umap m = {.start = lo, .end = hi, .bias = lo};
+
+			if (!expect(add_table(fd, &kinds[k], 1, &ids[k]), 0, "ADD_TABLE hostile"))
+				goto next;
+			m.table = ids[k];
+			if (!expect(set_maps(fd, (uint32_t)child, &m, 1), 0, "SET_MAPS hostile"))
+				goto next;
+			usleep(60000);
+			scan(&rg, child, 0, &user, &flagged);
+		}
+		b = stats(fd);
+		printf("hostile sp %#llx bp %#llx: %llu records with user frames; walks %llu bad, "
+		       "%llu unreadable, %llu complete\n",
+		       (unsigned long long)regs[i][0], (unsigned long long)regs[i][1],
+		       (unsigned long long)user, (unsigned long long)(b.cfi_bad - a.cfi_bad),
+		       (unsigned long long)(b.user_faults - a.user_faults),
+		       (unsigned long long)(b.cfi_complete - a.cfi_complete));
+		checks++;
+		if (!user || b.cfi_bad + b.user_faults == a.cfi_bad + a.user_faults)
+			fail("hostile %zu: %llu records, no walk refused", i,
+			     (unsigned long long)user);
+	next:
+		if (child > 0) {
+			kill(child, SIGKILL);
+			waitpid(child, &status, 0);
+		}
+		if (fd >= 0) {
+			for (size_t k = 0; k < nk; k++)
+				if (ids[k])
+					del_table(fd, ids[k]);
+			close(fd);
+		}
+		rings_unmap(&rg);
+	}
+}
+
 /* Slab plus vmalloc use, KiB, from /proc/meminfo. */
 static long kernel_mem_kib(void)
 {
@@ -594,6 +765,8 @@ int main(int argc, char **argv)
 	for (int r = 0; r < rounds; r++)
 		fuzz_round(r, 4000);
 	unmapped_round();
+	hostile_round();
+	hostile_frame();
 	sleep(1);
 	after = kernel_mem_kib();
 	printf("kernel memory (slab + vmalloc): %ld KiB before, %ld KiB after\n", before, after);

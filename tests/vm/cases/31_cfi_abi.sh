@@ -8,6 +8,9 @@
 # kernel's slab and vmalloc use back near its start. A walk that meets an
 # address outside the child's given mappings flags its record and counts
 # (every record, with a mapping away from its code); with no mappings, none.
+# Hostile registers (SP and BP in the kernel half, non-canonical, at
+# TASK_SIZE_MAX, near 0 and 2^64) under rows of every kind, and a readable
+# frame whose caller's slot lies at 2^64 - 8: every walk refused and counted.
 . "$(dirname "$0")/lib.sh" "$@"
 
 if [ "$MODE" = collect ]; then

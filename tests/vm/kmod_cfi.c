@@ -305,6 +305,28 @@ static void rings_unmap(struct rings *rg)
 	free(rg->prod);
 }
 
+/*
+ * The end of a round: its child killed and reaped, the tables of ids (0:
+ * none) deleted, the device closed, the rings unmapped (which frees the
+ * session).
+ */
+static void round_end(pid_t child, int fd, const uint32_t *ids, size_t nids, struct rings *rg)
+{
+	int status;
+
+	if (child > 0) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+	}
+	if (fd >= 0) {
+		for (size_t k = 0; k < nids; k++)
+			if (ids[k])
+				del_table(fd, ids[k]);
+		close(fd);
+	}
+	rings_unmap(rg);
+}
+
 static void drain(struct rings *rg)
 {
 	for (uint32_t cpu = 0; cpu < info.nr_cpus; cpu++)
@@ -435,13 +457,7 @@ static void fuzz_round(int round, int iters)
 		     round, (unsigned long long)st.tables, (unsigned long long)st.table_bytes);
 	}
 out:
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-	}
-	if (fd >= 0)
-		close(fd);
-	rings_unmap(&rg);
+	round_end(child, fd, NULL, 0, &rg);
 }
 
 /*
@@ -488,7 +504,7 @@ static void unmapped_round(void)
 	uint64_t user = 0, flagged = 0;
 	uint32_t id = 0;
 	pid_t child;
-	int fd, status;
+	int fd;
 
 	child = fork();
 	if (child == 0)
@@ -540,16 +556,7 @@ static void unmapped_round(void)
 		     (unsigned long long)(c.cfi_unmapped - b.cfi_unmapped),
 		     (unsigned long long)(c.cfi_no_maps - a.cfi_no_maps));
 out:
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-	}
-	if (fd >= 0) {
-		if (id)
-			del_table(fd, id);
-		close(fd);
-	}
-	rings_unmap(&rg);
+	round_end(child, fd, &id, 1, &rg);
 }
 
 /*
@@ -594,7 +601,7 @@ static void hostile_frame(void)
 	struct hrprof_stats a, b;
 	uint64_t lo, hi, user = 0, flagged = 0;
 	uint32_t id = 0;
-	int fd = -1, status;
+	int fd = -1;
 	pid_t child;
 
 	hostile_stack[32] = 0xffffffffffffffe0ULL;
@@ -633,16 +640,7 @@ static void hostile_frame(void)
 		     (unsigned long long)user, (unsigned long long)(b.frames_cfi - a.frames_cfi),
 		     (unsigned long long)(b.user_faults - a.user_faults));
 out:
-	if (child > 0) {
-		kill(child, SIGKILL);
-		waitpid(child, &status, 0);
-	}
-	if (fd >= 0) {
-		if (id)
-			del_table(fd, id);
-		close(fd);
-	}
-	rings_unmap(&rg);
+	round_end(child, fd, &id, 1, &rg);
 }
 
 static void hostile_round(void)
@@ -675,7 +673,7 @@ static void hostile_round(void)
 		uint32_t ids[sizeof(kinds) / sizeof(kinds[0])] = {0};
 		struct hrprof_stats a, b;
 		uint64_t lo, hi, user = 0, flagged = 0;
-		int fd = -1, status;
+		int fd = -1;
 		pid_t child = fork();
 
 		if (child == 0)
@@ -709,17 +707,7 @@ static void hostile_round(void)
 			fail("hostile %zu: %llu records, no walk refused", i,
 			     (unsigned long long)user);
 	next:
-		if (child > 0) {
-			kill(child, SIGKILL);
-			waitpid(child, &status, 0);
-		}
-		if (fd >= 0) {
-			for (size_t k = 0; k < nk; k++)
-				if (ids[k])
-					del_table(fd, ids[k]);
-			close(fd);
-		}
-		rings_unmap(&rg);
+		round_end(child, fd, ids, nk, &rg);
 	}
 }
 

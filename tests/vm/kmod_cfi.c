@@ -252,6 +252,8 @@ struct rings {
 	const struct hrprof_ring_producer **prod;
 };
 
+#define RING_PAGES 16
+
 static int session(int fd, pid_t child, struct rings *rg)
 {
 	struct hrprof_config c = {.source = HRPROF_SOURCE_CPU_CLOCK,
@@ -260,7 +262,7 @@ static int session(int fd, pid_t child, struct rings *rg)
 				  .sample_rate = 5000,
 				  .max_kernel_frames = 64,
 				  .max_user_frames = 256,
-				  .ring_pages = 16};
+				  .ring_pages = RING_PAGES};
 	struct hrprof_target t = {.tgid = (uint32_t)child};
 	size_t stride;
 	int err;
@@ -299,7 +301,7 @@ static void rings_unmap(struct rings *rg)
 		if (rg->cons[cpu])
 			munmap(rg->cons[cpu], page);
 		if (rg->prod[cpu])
-			munmap((void *)rg->prod[cpu], (1 + 2 * 16) * page);
+			munmap((void *)rg->prod[cpu], (1 + 2 * RING_PAGES) * page);
 	}
 	free(rg->cons);
 	free(rg->prod);
@@ -360,6 +362,26 @@ static bool child_text(pid_t pid, uint64_t *lo, uint64_t *hi)
 	return ok;
 }
 
+/*
+ * The start of a round, the child forked: the device opened and a session
+ * sampling the child, with the child's code mapping in *lo, *hi (when lo is
+ * not NULL). The device's fd, or -1 (closed again) when any of it failed;
+ * round_end ends the round either way.
+ */
+static int round_start(pid_t child, struct rings *rg, uint64_t *lo, uint64_t *hi)
+{
+	int fd;
+
+	if (child < 0 || (lo && !child_text(child, lo, hi)))
+		return -1;
+	fd = open(HRPROF_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd >= 0 && session(fd, child, rg)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 static void fuzz_round(int round, int iters)
 {
 	struct rings rg = {0};
@@ -374,9 +396,9 @@ static void fuzz_round(int round, int iters)
 	child = fork();
 	if (child == 0)
 		busy_loop();
-	fd = open(HRPROF_DEVICE, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || session(fd, child, &rg) || !child_text(child, &lo, &hi)) {
-		fail("round %d: no session or no child text", round);
+	fd = round_start(child, &rg, &lo, &hi);
+	if (fd < 0) {
+		fail("round %d: no child, child text or session", round);
 		goto out;
 	}
 	for (int i = 0; i < iters; i++) {
@@ -509,9 +531,9 @@ static void unmapped_round(void)
 	child = fork();
 	if (child == 0)
 		busy_loop();
-	fd = open(HRPROF_DEVICE, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || session(fd, child, &rg)) {
-		fail("unmapped: no session");
+	fd = round_start(child, &rg, NULL, NULL);
+	if (fd < 0) {
+		fail("unmapped: no child or session");
 		goto out;
 	}
 	if (!expect(add_table(fd, &row, 1, &id), 0, "ADD_TABLE of one row"))
@@ -601,7 +623,7 @@ static void hostile_frame(void)
 	struct hrprof_stats a, b;
 	uint64_t lo, hi, user = 0, flagged = 0;
 	uint32_t id = 0;
-	int fd = -1;
+	int fd;
 	pid_t child;
 
 	hostile_stack[32] = 0xffffffffffffffe0ULL;
@@ -609,9 +631,9 @@ static void hostile_frame(void)
 	child = fork();
 	if (child == 0)
 		hostile_spin((uintptr_t)&hostile_stack[32], 0);
-	if (child < 0 || !child_text(child, &lo, &hi) ||
-	    (fd = open(HRPROF_DEVICE, O_RDWR | O_CLOEXEC)) < 0 || session(fd, child, &rg)) {
-		fail("hostile frame: no child or session");
+	fd = round_start(child, &rg, &lo, &hi);
+	if (fd < 0) {
+		fail("hostile frame: no child, child text or session");
 		goto out;
 	}
 	rows[0].pc = (uint32_t)((uintptr_t)hostile_spin - lo);
@@ -635,10 +657,13 @@ static void hostile_frame(void)
 	       (unsigned long long)(b.cfi_complete - a.cfi_complete));
 	checks++;
 	/* Each walk steps the first frame, then refuses the slot at 2^64 - 8. */
-	if (!user || b.frames_cfi - a.frames_cfi < user || b.user_faults - a.user_faults < user / 2)
-		fail("hostile frame: %llu records, %llu frames by CFI, %llu unreadable walks",
+	if (!user || b.frames_cfi - a.frames_cfi < user || b.user_faults - a.user_faults < user / 2 ||
+	    b.cfi_complete != a.cfi_complete)
+		fail("hostile frame: %llu records, %llu frames by CFI, %llu unreadable walks, "
+		     "%llu complete",
 		     (unsigned long long)user, (unsigned long long)(b.frames_cfi - a.frames_cfi),
-		     (unsigned long long)(b.user_faults - a.user_faults));
+		     (unsigned long long)(b.user_faults - a.user_faults),
+		     (unsigned long long)(b.cfi_complete - a.cfi_complete));
 out:
 	round_end(child, fd, &id, 1, &rg);
 }
@@ -673,14 +698,14 @@ static void hostile_round(void)
 		uint32_t ids[sizeof(kinds) / sizeof(kinds[0])] = {0};
 		struct hrprof_stats a, b;
 		uint64_t lo, hi, user = 0, flagged = 0;
-		int fd = -1;
+		int fd;
 		pid_t child = fork();
 
 		if (child == 0)
 			hostile_spin(regs[i][0], regs[i][1]);
-		if (child < 0 || !child_text(child, &lo, &hi) ||
-		    (fd = open(HRPROF_DEVICE, O_RDWR | O_CLOEXEC)) < 0 || session(fd, child, &rg)) {
-			fail("hostile %zu: no child or session", i);
+		fd = round_start(child, &rg, &lo, &hi);
+		if (fd < 0) {
+			fail("hostile %zu: no child, child text or session", i);
 			goto next;
 		}
 		a = stats(fd);
@@ -703,9 +728,12 @@ static void hostile_round(void)
 		       (unsigned long long)(b.user_faults - a.user_faults),
 		       (unsigned long long)(b.cfi_complete - a.cfi_complete));
 		checks++;
-		if (!user || b.cfi_bad + b.user_faults == a.cfi_bad + a.user_faults)
-			fail("hostile %zu: %llu records, no walk refused", i,
-			     (unsigned long long)user);
+		if (!user || b.cfi_bad + b.user_faults == a.cfi_bad + a.user_faults ||
+		    b.cfi_complete != a.cfi_complete)
+			fail("hostile %zu: %llu records, walks %llu refused, %llu complete", i,
+			     (unsigned long long)user,
+			     (unsigned long long)(b.cfi_bad + b.user_faults - a.cfi_bad - a.user_faults),
+			     (unsigned long long)(b.cfi_complete - a.cfi_complete));
 	next:
 		round_end(child, fd, ids, nk, &rg);
 	}

@@ -382,6 +382,24 @@ static int round_start(pid_t child, struct rings *rg, uint64_t *lo, uint64_t *hi
 	return fd;
 }
 
+/*
+ * A table of rows, made the child's only mapping's (its code, lo to hi,
+ * biased at lo): its id in *id. False (said) when either ioctl failed.
+ */
+static bool child_table(int fd, pid_t child, const struct hrprof_cfi_row *rows, uint32_t n,
+			uint64_t lo, uint64_t hi, uint32_t *id, const char *what)
+{
+	struct hrprof_umap m = {.start = lo, .end = hi, .bias = lo};
+	char msg[96];
+
+	snprintf(msg, sizeof(msg), "ADD_TABLE %s", what);
+	if (!expect(add_table(fd, rows, n, id), 0, msg))
+		return false;
+	m.table = *id;
+	snprintf(msg, sizeof(msg), "SET_MAPS %s", what);
+	return expect(set_maps(fd, (uint32_t)child, &m, 1), 0, msg);
+}
+
 static void fuzz_round(int round, int iters)
 {
 	struct rings rg = {0};
@@ -638,13 +656,8 @@ static void hostile_frame(void)
 	}
 	rows[0].pc = (uint32_t)((uintptr_t)hostile_spin - lo);
 	rows[1].pc = (uint32_t)((uintptr_t)hostile_land - lo);
-	if (!expect(add_table(fd, rows, 2, &id), 0, "ADD_TABLE hostile frame"))
-		goto out;
 	a = stats(fd);
-	if (!expect(set_maps(fd, (uint32_t)child,
-			     &(struct hrprof_umap){.start = lo, .end = hi, .bias = lo, .table = id},
-			     1),
-		    0, "SET_MAPS hostile frame"))
+	if (!child_table(fd, child, rows, 2, lo, hi, &id, "hostile frame"))
 		goto out;
 	usleep(300000);
 	scan(&rg, child, 0, &user, &flagged);
@@ -657,8 +670,8 @@ static void hostile_frame(void)
 	       (unsigned long long)(b.cfi_complete - a.cfi_complete));
 	checks++;
 	/* Each walk steps the first frame, then refuses the slot at 2^64 - 8. */
-	if (!user || b.frames_cfi - a.frames_cfi < user || b.user_faults - a.user_faults < user / 2 ||
-	    b.cfi_complete != a.cfi_complete)
+	if (!user || b.frames_cfi - a.frames_cfi < user ||
+	    b.user_faults - a.user_faults < user / 2 || b.cfi_complete != a.cfi_complete)
 		fail("hostile frame: %llu records, %llu frames by CFI, %llu unreadable walks, "
 		     "%llu complete",
 		     (unsigned long long)user, (unsigned long long)(b.frames_cfi - a.frames_cfi),
@@ -710,12 +723,7 @@ static void hostile_round(void)
 		}
 		a = stats(fd);
 		for (size_t k = 0; k < nk; k++) {
-			struct hrprof_umap m = {.start = lo, .end = hi, .bias = lo};
-
-			if (!expect(add_table(fd, &kinds[k], 1, &ids[k]), 0, "ADD_TABLE hostile"))
-				goto next;
-			m.table = ids[k];
-			if (!expect(set_maps(fd, (uint32_t)child, &m, 1), 0, "SET_MAPS hostile"))
+			if (!child_table(fd, child, &kinds[k], 1, lo, hi, &ids[k], "hostile"))
 				goto next;
 			usleep(60000);
 			scan(&rg, child, 0, &user, &flagged);
@@ -732,7 +740,8 @@ static void hostile_round(void)
 		    b.cfi_complete != a.cfi_complete)
 			fail("hostile %zu: %llu records, walks %llu refused, %llu complete", i,
 			     (unsigned long long)user,
-			     (unsigned long long)(b.cfi_bad + b.user_faults - a.cfi_bad - a.user_faults),
+			     (unsigned long long)(b.cfi_bad + b.user_faults - a.cfi_bad -
+						  a.user_faults),
 			     (unsigned long long)(b.cfi_complete - a.cfi_complete));
 	next:
 		round_end(child, fd, ids, nk, &rg);

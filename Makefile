@@ -47,7 +47,6 @@ CFLAGS += -std=gnu11 -fno-omit-frame-pointer -Wall -Wextra -Werror -Wshadow \
 	  -Wno-unused-parameter -D_GNU_SOURCE -DHRPROF_VERSION='"$(VERSION)"' \
 	  -Iinclude -Iuserspace -I$(O)/gen $(SANFLAGS)
 LDFLAGS += $(SANFLAGS)
-LDLIBS := -lelf -ldw -ldebuginfod -llzma -lprotobuf-c -luring -lzstd -lz -lcurl -lstdc++ -lpthread
 
 ifeq ($(V),1)
 Q :=
@@ -61,14 +60,38 @@ PROTO_SRC := userspace/proto/profile.proto
 PROTO_C := $(O)/gen/profile.pb-c.c
 PROTO_H := $(O)/gen/profile.pb-c.h
 
-# The flame graph's page (userspace/flamegraph.html), as a C array.
-FG_HTML := userspace/flamegraph.html
+# The flame graph's page (userspace/report/flamegraph.html), as a C array.
+FG_HTML := userspace/report/flamegraph.html
 FG_HTML_C := $(O)/gen/flamegraph_html.c
 
-SRCS := $(wildcard userspace/*.c)
-OBJS := $(patsubst userspace/%.c,$(O)/obj/%.o,$(SRCS)) $(O)/obj/profile.pb-c.o \
-	$(O)/obj/flamegraph_html.o
-LIB_OBJS := $(filter-out $(O)/obj/main.o,$(OBJS))
+# userspace/: the top (main.c, session.c) and one folder a concern
+# (docs/design.md), each built into its own archive. Listed users before
+# what they use, the order the linker needs; proto is the generated pprof
+# schema. Each folder's libraries:
+FOLDERS := doctor report options export profile backend unwind proc sym proto base
+LIBS_doctor := -lcurl
+LIBS_report := -lz
+LIBS_export := -lcurl -lzstd -lz -lpthread
+LIBS_unwind := -ldw -lelf
+LIBS_sym := -ldw -lelf -ldebuginfod -llzma -lz -lstdc++ -lpthread
+LIBS_proto := -lprotobuf-c
+LIBS_base := -luring -lz
+
+TOP_OBJS := $(patsubst userspace/%.c,$(O)/obj/%.o,$(wildcard userspace/*.c))
+folder_objs = $(patsubst userspace/%.c,$(O)/obj/%.o,$(wildcard userspace/$(1)/*.c))
+OBJS_report = $(call folder_objs,report) $(O)/obj/report/flamegraph_html.o
+OBJS_proto = $(O)/obj/proto/profile.pb-c.o
+$(foreach f,$(filter-out report proto,$(FOLDERS)),$(eval OBJS_$(f) = $$(call folder_objs,$(f))))
+OBJS := $(TOP_OBJS) $(foreach f,$(FOLDERS),$(OBJS_$(f)))
+
+# archives F...: the archives of folders F, in link order; libs F...: their libraries.
+archives = $(foreach f,$(filter $(1),$(FOLDERS)),$(O)/lib/lib$(f).a)
+libs = $(sort $(foreach f,$(1),$(LIBS_$(f))))
+ALL_ARCHIVES := $(call archives,$(FOLDERS))
+ALL_LIBS := $(call libs,$(FOLDERS))
+
+# Each unit test's folders (tests/unit/tests.mk): it links those alone.
+include tests/unit/tests.mk
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
@@ -77,18 +100,28 @@ WORKLOAD_DIR := $(BUILD_ROOT)/workloads
 .PHONY: all fuzz fuzz-bins deps deps-build deps-bench deps-check deps-build-check demo check check-release check-asan bench clean format \
 	format-check workloads unit-tests kmod
 
+.SECONDEXPANSION:
+# Objects and generated sources stay (they are made through pattern rules).
+.SECONDARY:
+
 all: $(O)/hrprof
 
-$(O)/hrprof: $(OBJS)
+$(O)/hrprof: $(TOP_OBJS) $(ALL_ARCHIVES)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(TOP_OBJS) $(ALL_ARCHIVES) $(ALL_LIBS)
 
-$(O)/obj/%.o: userspace/%.c $(PROTO_H) | $(O)/obj
+$(O)/lib/lib%.a: $$(OBJS_$$*)
+	$(call msg,AR,$@)
+	$(Q)mkdir -p $(@D) && rm -f $@ && $(AR) rcs $@ $^
+
+$(O)/obj/%.o: userspace/%.c $(PROTO_H)
 	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(O)/obj/profile.pb-c.o: $(PROTO_C) | $(O)/obj
+$(O)/obj/proto/profile.pb-c.o: $(PROTO_C)
 	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(filter-out -Wextra -Wshadow,$(CFLAGS)) -c -o $@ $<
 
 $(PROTO_C) $(PROTO_H): $(PROTO_SRC) | $(O)/gen
@@ -99,18 +132,19 @@ $(FG_HTML_C): $(FG_HTML) | $(O)/gen
 	$(call msg,GEN,$@)
 	$(Q)od -An -v -tx1 $(FG_HTML) >$@.od
 	$(Q){ echo '/* Generated from $(FG_HTML) by make: do not edit. */' && \
-	  echo '#include "flamegraph.h"' && \
+	  echo '#include "report/flamegraph.h"' && \
 	  echo 'const unsigned char flamegraph_html[] = {' && \
 	  sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g' $@.od && \
 	  echo '};' && \
 	  echo 'const size_t flamegraph_html_len = sizeof(flamegraph_html);'; } >$@.tmp && \
 	  rm -f $@.od && mv $@.tmp $@
 
-$(O)/obj/flamegraph_html.o: $(FG_HTML_C) | $(O)/obj
+$(O)/obj/report/flamegraph_html.o: $(FG_HTML_C)
 	$(call msg,CC,$<)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(O)/obj $(O)/gen $(O)/tests:
+$(O)/gen $(O)/tests:
 	$(Q)mkdir -p $@
 
 unit-tests: $(UNIT_BINS)
@@ -122,18 +156,20 @@ FUZZ_TIME ?= 300
 fuzz-bins:
 	$(Q)$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_BINS)
 
-$(BUILD_ROOT)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(LIB_OBJS)
+$(BUILD_ROOT)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(ALL_ARCHIVES)
 	$(call msg,FUZZ,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(ALL_ARCHIVES) $(LDFLAGS) $(ALL_LIBS)
 
 fuzz: deps-check
 	$(Q)$(MAKE) --no-print-directory fuzz-bins
 	$(Q)tests/fuzz/run.sh $(BUILD_ROOT)/fuzz $(FUZZ_TIME)
 
-$(O)/tests/%: tests/unit/%.c $(LIB_OBJS) | $(O)/tests
+$(O)/tests/%: tests/unit/%.c $$(call archives,$$(USES_$$*)) | $(O)/tests
+	$(if $(USES_$*),,$(error tests/unit/tests.mk names no folders for $*))
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(call archives,$(USES_$*)) $(LDFLAGS) \
+		$(call libs,$(USES_$*))
 
 # Workloads are built with frame pointers; tests/workloads/Makefile knows the variants.
 workloads:
@@ -254,27 +290,28 @@ CFI_BENCH_OBJECTS := $(LIBDIR)/libc.so.6 $(LIBDIR)/libstdc++.so.6 $(LIBDIR)/libp
 # DWARF, from libstdc++6-12-dbg) and C (libc, its debug file from libc6-dbg).
 SYM_BENCH_OBJECTS := $(LIBDIR)/debug/libstdc++.so.6 $(LIBDIR)/libc.so.6
 
-$(O)/bench/sym_lines: tests/bench/sym_lines.c $(LIB_OBJS)
+$(O)/bench/sym_lines: tests/bench/sym_lines.c $(call archives,sym base)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(call archives,sym base) $(LDFLAGS) $(call libs,sym base)
 
-$(O)/bench/cfi_compile: tests/bench/cfi_compile.c $(LIB_OBJS)
+$(O)/bench/cfi_compile: tests/bench/cfi_compile.c $(call archives,unwind sym proc base)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -o $@ $< $(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(call archives,unwind sym proc base) $(LDFLAGS) \
+		$(call libs,unwind sym proc base)
 
 # The unwinder alone, on stacks this program records of itself (no frame
 # pointers: the CFI tables find every frame).
-$(O)/bench/unwind_replay: tests/bench/unwind_replay.c $(LIB_OBJS)
+$(O)/bench/unwind_replay: tests/bench/unwind_replay.c $(call archives,unwind sym proc base)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -fno-omit-frame-pointer,$(CFLAGS)) -fomit-frame-pointer -o $@ $< \
-		$(LIB_OBJS) $(LDFLAGS) $(LDLIBS)
+		$(call archives,unwind sym proc base) $(LDFLAGS) $(call libs,unwind sym proc base)
 
 # The module against the perf backend and perf record, inside one qemu guest.
 bench-vm: deps-check
 	$(Q)$(MAKE) --no-print-directory all workloads kmod
 	$(Q)tests/vm/bench_host.sh
 
-FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h include/*.h tests/unit/*.c tests/unit/*.h \
+FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h userspace/*/*.c userspace/*/*.h include/*.h tests/unit/*.c tests/unit/*.h \
 		tests/fuzz/*.c tests/fuzz/*.h \
 		tests/workloads/*.c tests/vm/*.c tests/vm/*.h tests/bench/*.c)
 

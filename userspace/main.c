@@ -14,14 +14,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "doctor.h"
-#include "log.h"
-#include "options.h"
-#include "pprof.h"
-#include "report.h"
+#include "backend/backend.h"
+#include "doctor/doctor.h"
+#include "base/log.h"
+#include "options/options.h"
+#include "profile/pprof.h"
+#include "report/report.h"
 #include "session.h"
-#include "util.h"
+#include "base/util.h"
 
 int main(int argc, char **argv)
 {

@@ -22,16 +22,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "backend.h"
-#include "diag.h"
-#include "export.h"
-#include "log.h"
-#include "loop.h"
-#include "proc.h"
+#include "backend/backend.h"
+#include "backend/diag.h"
+#include "export/export.h"
+#include "base/log.h"
+#include "base/loop.h"
+#include "proc/proc.h"
 #include "session.h"
-#include "stack.h"
-#include "unwind.h"
-#include "util.h"
+#include "profile/stack.h"
+#include "unwind/unwind.h"
+#include "base/util.h"
 
 #define TICK_MS 250
 /* Records this recent wait for the next drain: one CPU's may show before an

@@ -2,8 +2,8 @@
 #ifndef HRPROF_SESSION_H
 #define HRPROF_SESSION_H
 
-#include "backend.h"
-#include "options.h"
+#include "backend/backend.h"
+#include "options/options.h"
 
 /* Profiles opts' target with ops until it exits or a signal stops it. Returns
  * the process exit code: the command's status in wrap mode. */

@@ -24,8 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfi.h"
-#include "util.h"
+#include "unwind/cfi.h"
+#include "base/util.h"
 
 #define RUNS_MAX 99
 

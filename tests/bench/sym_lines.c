@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sym.h"
+#include "sym/sym.h"
 
 #define RUNS_MAX 99
 

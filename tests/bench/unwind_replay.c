@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "proc.h"
-#include "unwind.h"
-#include "util.h"
+#include "proc/proc.h"
+#include "unwind/unwind.h"
+#include "base/util.h"
 
 #define SAMPLES	   64
 #define MAX_FRAMES 128

@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define FUZZ_CHECK(cond)                                                                           \
 	do {                                                                                       \

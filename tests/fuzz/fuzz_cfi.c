@@ -7,7 +7,7 @@
  */
 #include <gelf.h>
 
-#include "cfi.h"
+#include "unwind/cfi.h"
 #include "fuzz.h"
 #include "hrprof_unwind.h"
 

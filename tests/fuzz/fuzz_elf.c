@@ -5,7 +5,7 @@
  * from the input and around its symbols.
  */
 #include "fuzz.h"
-#include "sym.h"
+#include "sym/sym.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

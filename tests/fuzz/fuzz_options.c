@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "options.h"
-#include "tags.h"
+#include "options/options.h"
+#include "export/tags.h"
 
 #define WORDS_MAX 64
 

@@ -7,7 +7,7 @@
  * copy lies inside the record.
  */
 #include "fuzz.h"
-#include "perf_record.h"
+#include "backend/perf_record.h"
 
 #define MAX_STACK 127
 

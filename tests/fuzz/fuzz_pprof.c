@@ -4,10 +4,10 @@
  * checked), then the report itself and the flame graph's page on what it
  * accepted.
  */
-#include "flamegraph.h"
+#include "report/flamegraph.h"
 #include "fuzz.h"
-#include "pprof_read.h"
-#include "report.h"
+#include "report/pprof_read.h"
+#include "report/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

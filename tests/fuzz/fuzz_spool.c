@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "fuzz.h"
-#include "spool.h"
+#include "export/spool.h"
 
 static char dir[64];
 

@@ -5,8 +5,8 @@
  * must land inside what they return.
  */
 #include "fuzz.h"
-#include "proc.h"
-#include "sym.h"
+#include "proc/proc.h"
+#include "sym/sym.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

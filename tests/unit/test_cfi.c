@@ -33,9 +33,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cfi.h"
-#include "proc.h"
-#include "unwind.h"
+#include "unwind/cfi.h"
+#include "proc/proc.h"
+#include "unwind/unwind.h"
 #include "check.h"
 #include "elf_section.h"
 

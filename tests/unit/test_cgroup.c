@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "proc.h"
+#include "proc/proc.h"
 
 #define ID  "3f5b1c0e9a7d4b2c8e6f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f"
 #define ID2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

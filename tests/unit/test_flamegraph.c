@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flamegraph.h"
+#include "report/flamegraph.h"
 #include "profile.pb-c.h"
-#include "util.h"
+#include "base/util.h"
 
 #include "check.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "hashtab.h"
+#include "base/hashtab.h"
 
 #define KEYS 4096
 

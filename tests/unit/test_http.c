@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "http.h"
+#include "export/http.h"
 
 /* ---- the server ---- */
 

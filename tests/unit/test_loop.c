@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "loop.h"
+#include "base/loop.h"
 
 #define TICKS 5
 

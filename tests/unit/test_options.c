@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "options.h"
+#include "options/options.h"
 
 #define MAX_ARGS 32
 

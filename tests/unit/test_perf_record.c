@@ -21,7 +21,7 @@
 #include <sys/sysmacros.h>
 
 #include "check.h"
-#include "perf_record.h"
+#include "backend/perf_record.h"
 
 /* What the callbacks saw. */
 static struct seen {

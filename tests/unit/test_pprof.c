@@ -24,7 +24,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "pprof.h"
+#include "profile/pprof.h"
 #include "profile.pb-c.h"
 
 #include "check.h"

@@ -29,8 +29,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "log.h"
-#include "proc.h"
+#include "base/log.h"
+#include "proc/proc.h"
 
 #define FAKE 5000000u /* first made-up pid */
 

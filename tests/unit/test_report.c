@@ -20,8 +20,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "pprof.h"
-#include "report.h"
+#include "profile/pprof.h"
+#include "report/report.h"
 #include "profile.pb-c.h"
 
 #include "check.h"

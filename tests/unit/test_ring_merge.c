@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "ring_merge.h"
+#include "backend/ring_merge.h"
 
 /* A ring of timestamps; a 0 stands for a corrupt record (peek gives up). */
 struct fake_ring {

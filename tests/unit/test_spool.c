@@ -25,8 +25,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "log.h"
-#include "spool.h"
+#include "base/log.h"
+#include "export/spool.h"
 
 #define BIG (1ull << 40)
 

@@ -21,8 +21,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "proc.h"
-#include "stack.h"
+#include "proc/proc.h"
+#include "profile/stack.h"
 
 /* A sample of an untracked process (no view), thread name "". */
 static int add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t flags,

@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sym.h"
+#include "sym/sym.h"
 
 #include "check.h"
 #include "elf_section.h"

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sym.h"
+#include "sym/sym.h"
 
 #include "check.h"
 

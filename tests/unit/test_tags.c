@@ -18,9 +18,9 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "log.h"
-#include "options.h"
-#include "tags.h"
+#include "base/log.h"
+#include "options/options.h"
+#include "export/tags.h"
 
 static char log_path[64];
 

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "u32map.h"
+#include "base/u32map.h"
 
 #define VAL(x) ((void *)(uintptr_t)(x))
 

@@ -14,18 +14,41 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backend/backend.h"
-#include "doctor/doctor.h"
 #include "base/log.h"
+#include "config.h"
 #include "options/options.h"
-#include "profile/pprof.h"
 #include "report/report.h"
-#include "session.h"
-#include "base/util.h"
+
+/* `hrprof doctor [-p PID] [options]`: the daemon's options, read as the
+ * daemon reads them, checked against this machine. */
+static int doctor_main(int argc, char **argv)
+{
+	struct doctor_config cfg;
+	struct options opts;
+	int rc = DOCTOR_OK;
+
+	if (options_parse_settings(&opts, argc, argv)) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (opts.show_help) {
+		doctor_usage(stdout);
+		goto out;
+	}
+	log_set_level(opts.log_level);
+	config_doctor(&opts, &cfg);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = doctor_run(&cfg, stdout);
+	curl_global_cleanup();
+out:
+	options_free(&opts);
+	return rc;
+}
 
 int main(int argc, char **argv)
 {
 	const struct backend_ops *ops;
+	struct session_config cfg;
 	struct options opts;
 	int rc = 0, err;
 
@@ -58,29 +81,22 @@ int main(int argc, char **argv)
 	log_set_level(opts.log_level);
 	if (opts.show_config)
 		options_print(&opts, stdout);
+	config_session(&opts, &cfg);
 	if (!opts.enabled) {
 		if (opts.mode != TARGET_WRAP) {
 			log_notice("profiling disabled (--enable false)");
 			goto out;
 		}
-		if (opts.switch_user && (err = become_user(opts.switch_user))) {
-			fprintf(stderr, "hrprof: cannot become %s: %s\n", opts.switch_user,
-				strerror(-err));
-			rc = 126;
-			goto out;
-		}
-		execvp(opts.command[0], opts.command);
-		fprintf(stderr, "hrprof: cannot run '%s': %s\n", opts.command[0], strerror(errno));
-		rc = errno == ENOENT ? 127 : 126;
+		rc = session_exec(&cfg);
 		goto out;
 	}
-	ops = backend_choose(&opts);
+	ops = backend_choose(&cfg.sampling);
 	if (!ops) {
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = session_run(&opts, ops);
+	rc = session_run(&cfg, ops);
 	curl_global_cleanup();
 out:
 	options_free(&opts);

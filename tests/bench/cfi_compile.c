@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "unwind/cfi.h"
+#include "unwind/unwind.h"
 #include "base/util.h"
 
 #define RUNS_MAX 99

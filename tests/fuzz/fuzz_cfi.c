@@ -7,7 +7,7 @@
  */
 #include <gelf.h>
 
-#include "unwind/cfi.h"
+#include "unwind/unwind.h"
 #include "fuzz.h"
 #include "hrprof_unwind.h"
 

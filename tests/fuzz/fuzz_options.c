@@ -67,7 +67,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		dup2(null_fd, 2);
 	if (options_parse(&o, argc, argv) == 0 && !o.show_help && !o.show_version &&
 	    !o.show_event_help) {
-		char *tags = tags_for_run(&o, "00000000-0000-4000-8000-000000000000");
+		struct upload_config run = {.service = o.service,
+					    .environment = o.environment,
+					    .service_version = o.service_version,
+					    .tags = o.tags};
+		char *tags = tags_for_run(&run, "00000000-0000-4000-8000-000000000000");
 
 		if (tags) {
 			char *up = tags_for_upload(tags, 1, true, "perf"), *json;

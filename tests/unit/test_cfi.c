@@ -33,9 +33,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "unwind/cfi.h"
-#include "proc/proc.h"
 #include "unwind/unwind.h"
+#include "proc/proc.h"
 #include "check.h"
 #include "elf_section.h"
 

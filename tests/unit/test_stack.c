@@ -22,7 +22,7 @@
 
 #include "check.h"
 #include "proc/proc.h"
-#include "profile/stack.h"
+#include "profile/profile.h"
 
 /* A sample of an untracked process (no view), thread name "". */
 static int add(struct stack_table *t, uint32_t pid, uint32_t tid, uint32_t flags,

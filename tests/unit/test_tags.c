@@ -19,7 +19,6 @@
 
 #include "check.h"
 #include "base/log.h"
-#include "options/options.h"
 #include "export/tags.h"
 
 static char log_path[64];
@@ -76,7 +75,7 @@ static int log_count(const char *needle)
 static void test_tags_for_run(void)
 {
 	const char *rid = "0b4e3a6c-1d2e-4f00-8a1b-123456789abc";
-	struct options o = {0};
+	struct upload_config o = {0};
 	char expect[512], *t;
 
 	o.service = "S";

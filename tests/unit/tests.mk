@@ -18,5 +18,5 @@ USES_test_stack := profile proc sym base
 USES_test_sym_elf := sym base
 USES_test_sym_kernel := sym base
 USES_test_sym_perfmap := sym base
-USES_test_tags := export options backend base
+USES_test_tags := export base
 USES_test_u32map := base

@@ -13,17 +13,40 @@
 #include <stdint.h>
 
 #include "hrprof.h"
-#include "options/options.h"
+#include "unwind/unwind.h"
 
-/* A sample's user registers and the copy of its stack from sp up (perf's
- * PERF_SAMPLE_REGS_USER and PERF_SAMPLE_STACK_USER), to unwind. */
-struct user_stack {
-	uint64_t ip, sp, bp;
-	const uint8_t *data;
-	uint64_t size; /* bytes of data that are valid */
-	bool full;     /* size is all perf was asked for (else the stack, or a page
-			* not present, ended the copy) */
+enum target_mode {
+	TARGET_WRAP,   /* hrprof [opts] -- cmd args */
+	TARGET_PID,    /* -p PID */
+	TARGET_GLOBAL, /* -g */
 };
+
+enum backend_kind {
+	BACKEND_AUTO,
+	BACKEND_KMOD,
+	BACKEND_PERF,
+};
+
+enum event_kind {
+	EVENT_CPU_CLOCK, /* software cpu-clock: works everywhere, VMs included */
+	EVENT_CYCLES,	 /* hardware cycles: needs a PMU */
+};
+
+/* What is sampled and how: the backends' settings. */
+struct backend_config {
+	enum target_mode mode;
+	enum backend_kind backend;
+	enum event_kind event;
+	unsigned int frequency;		/* Hz (also sizes the rings with period) */
+	uint64_t period;		/* events between samples; 0: by frequency */
+	unsigned int max_frames;	/* deepest stack kept */
+	enum unwind_mode unwind;	/* UNWIND_FP: the kernel walks frame pointers */
+	unsigned int stack_sample_size; /* bytes of user stack perf copies a sample */
+	uint32_t kmod_source;		/* HRPROF_SOURCE_*: the module's sampler */
+};
+
+const char *event_name(enum event_kind event);
+const char *backend_name(enum backend_kind backend);
 
 struct backend;
 
@@ -54,9 +77,9 @@ struct unwinder;
 
 struct backend_ops {
 	const char *name;
-	/* Opens the source for opts' target (pid: the wrapped child or -p PID).
+	/* Opens the source for cfg's target (pid: the wrapped child or -p PID).
 	 * Prints its own diagnostics; returns -errno. */
-	int (*open)(struct backend **out, const struct options *opts, int pid,
+	int (*open)(struct backend **out, const struct backend_config *cfg, int pid,
 		    const struct backend_events *ev);
 	/* The fds to watch for readiness. */
 	size_t (*fds)(struct backend *b, const int **fds);
@@ -85,10 +108,30 @@ extern const struct backend_ops backend_perf;
 extern const struct backend_ops backend_kmod;
 
 /*
- * The backend for opts: --backend perf or kmod as asked, else the module
+ * The backend for cfg: --backend perf or kmod as asked, else the module
  * when it is loaded and speaks our ABI, perf_event_open otherwise. Returns
  * NULL after a one-line error (kmod asked for and not usable).
  */
-const struct backend_ops *backend_choose(const struct options *opts);
+const struct backend_ops *backend_choose(const struct backend_config *cfg);
+
+/*
+ * Whether the module is loaded, open to us and speaks our ABI: 0, or
+ * -ENOENT (not loaded), -EPROTO (another ABI), -errno; why says it in words.
+ */
+int backend_kmod_probe(char *why, size_t whylen);
+/* Bytes one CPU's perf sample ring takes for cfg (locked memory, as the
+ * kernel counts it against perf_event_mlock_kb and RLIMIT_MEMLOCK). */
+size_t backend_perf_ring_bytes(const struct backend_config *cfg);
+
+/* Whether this process holds cap (CAP_*) in its effective set. */
+bool diag_cap_held(int cap);
+/* CAP_PERFMON or CAP_SYS_ADMIN: perf_event_paranoid does not apply. */
+bool diag_perf_privileged(void);
+/*
+ * A run that took no sample: says why, from what the target did. cpu_ns is
+ * the wrapped command's CPU time with its children's (-1: not known, for -p
+ * and --global); ran is false when the command never ran (exec failed).
+ */
+void diag_no_samples(const struct backend_config *cfg, int64_t cpu_ns, bool ran);
 
 #endif

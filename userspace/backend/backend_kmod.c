@@ -245,10 +245,10 @@ static const struct merge_ring_ops kring_ops = {
 };
 
 /* The module's side: device, rings, targets. Returns -errno after logging why. */
-static int kmod_setup(struct kmod_backend *kb, const struct options *opts, int pid)
+static int kmod_setup(struct kmod_backend *kb, const struct backend_config *cfg, int pid)
 {
 	char why[256];
-	uint32_t source = opts->kmod_source;
+	uint32_t source = cfg->kmod_source;
 	int err;
 
 	err = kmod_open(&kb->kmod, why, sizeof(why));
@@ -256,9 +256,9 @@ static int kmod_setup(struct kmod_backend *kb, const struct options *opts, int p
 		log_error("--backend kmod: %s", why);
 		return err;
 	}
-	if (opts->event == EVENT_CYCLES && source == HRPROF_SOURCE_AUTO)
+	if (cfg->event == EVENT_CYCLES && source == HRPROF_SOURCE_AUTO)
 		source = HRPROF_SOURCE_PMU;
-	err = kmod_configure(&kb->kmod, opts, source);
+	err = kmod_configure(&kb->kmod, cfg, source);
 	if (err) {
 		long max = sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 0);
 		char hint[96] = "";
@@ -268,24 +268,24 @@ static int kmod_setup(struct kmod_backend *kb, const struct options *opts, int p
 				 source == HRPROF_SOURCE_NMI_TEST
 				     ? " (load hrprof.ko with nmi_test=1 for the test source)"
 				     : " (no PMU here: use cpu-clock)");
-		else if (err == -EINVAL && max > 0 && opts->frequency > max)
+		else if (err == -EINVAL && max > 0 && cfg->frequency > max)
 			snprintf(hint, sizeof(hint),
 				 " (above kernel.perf_event_max_sample_rate, %ld Hz)", max);
 		log_error("kernel module: configuring %s sampling at %u Hz failed: %s%s",
-			  kmod_source_name(source), opts->frequency, strerror(-err), hint);
+			  kmod_source_name(source), cfg->frequency, strerror(-err), hint);
 		return err;
 	}
-	if (opts->mode != TARGET_GLOBAL && (err = kmod_add_target(&kb->kmod, (uint32_t)pid))) {
+	if (cfg->mode != TARGET_GLOBAL && (err = kmod_add_target(&kb->kmod, (uint32_t)pid))) {
 		log_error("kernel module: cannot follow pid %d: %s", pid, strerror(-err));
 		return err;
 	}
-	kb->cfi = opts->unwind != UNWIND_FP && (kb->kmod.info.features & HRPROF_FEAT_CFI);
-	if (opts->unwind != UNWIND_FP && !kb->cfi)
+	kb->cfi = cfg->unwind != UNWIND_FP && (kb->kmod.info.features & HRPROF_FEAT_CFI);
+	if (cfg->unwind != UNWIND_FP && !kb->cfi)
 		log_notice("kernel module: this hrprof.ko walks user stacks by frame pointers only "
 			   "(no CFI tables: an older module)");
 	snprintf(kb->describe, sizeof(kb->describe), "%s", kmod_source_name(kb->kmod.cfg.source));
 	log_info("backend kmod: %s at %u Hz, %u pages per CPU ring, %u user frames, %s",
-		 kmod_source_name(kb->kmod.cfg.source), opts->frequency, kb->kmod.cfg.ring_pages,
+		 kmod_source_name(kb->kmod.cfg.source), cfg->frequency, kb->kmod.cfg.ring_pages,
 		 kb->kmod.cfg.max_user_frames,
 		 kb->cfi ? "user stacks by CFI tables" : "user stacks by frame pointers");
 	return 0;
@@ -332,7 +332,7 @@ static void kmod_backend_free(struct backend *b)
 	free(kb);
 }
 
-static int kmod_backend_open(struct backend **out, const struct options *opts, int pid,
+static int kmod_backend_open(struct backend **out, const struct backend_config *cfg, int pid,
 			     const struct backend_events *ev)
 {
 	struct kmod_backend *kb = calloc(1, sizeof(*kb));
@@ -343,11 +343,11 @@ static int kmod_backend_open(struct backend **out, const struct options *opts, i
 		return -ENOMEM;
 	kb->kmod.fd = -1;
 	kb->ev = *ev;
-	kb->max_frames = opts->max_frames;
-	err = kmod_setup(kb, opts, pid);
+	kb->max_frames = cfg->max_frames;
+	err = kmod_setup(kb, cfg, pid);
 	if (err)
 		goto err_free;
-	err = perf_events__open(&kb->side, opts, pid, true, ev);
+	err = perf_events__open(&kb->side, cfg, pid, true, ev);
 	if (err)
 		goto err_free;
 	ncpus = kb->kmod.info.nr_cpus;
@@ -436,20 +436,27 @@ const struct backend_ops backend_kmod = {
     .free = kmod_backend_free,
 };
 
-const struct backend_ops *backend_choose(const struct options *opts)
+int backend_kmod_probe(char *why, size_t whylen)
 {
 	struct kmod_dev k;
+	int err = kmod_open(&k, why, whylen);
+
+	if (!err)
+		kmod_close(&k);
+	return err;
+}
+
+const struct backend_ops *backend_choose(const struct backend_config *cfg)
+{
 	char why[256];
 	int err;
 
-	if (opts->backend == BACKEND_PERF) {
+	if (cfg->backend == BACKEND_PERF) {
 		log_info("backend: perf (asked for)");
 		return &backend_perf;
 	}
-	err = kmod_open(&k, why, sizeof(why));
-	if (!err)
-		kmod_close(&k);
-	if (opts->backend == BACKEND_KMOD) {
+	err = backend_kmod_probe(why, sizeof(why));
+	if (cfg->backend == BACKEND_KMOD) {
 		if (err) {
 			fprintf(stderr, "hrprof: --backend kmod: %s\n", why);
 			return NULL;

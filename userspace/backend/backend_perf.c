@@ -92,11 +92,11 @@ static size_t sample_bytes(const struct perf_event_attr *attr)
 	return 1024 + (attr->sample_type & PERF_SAMPLE_STACK_USER ? attr->sample_stack_user : 0);
 }
 
-size_t perf_events__ring_bytes(const struct options *opts)
+size_t backend_perf_ring_bytes(const struct backend_config *cfg)
 {
-	size_t bytes = 1024 + (opts->unwind != UNWIND_FP ? opts->stack_sample_size : 0);
+	size_t bytes = 1024 + (cfg->unwind != UNWIND_FP ? cfg->stack_sample_size : 0);
 
-	return (ring_pages(opts->frequency, bytes) + 1) * (size_t)sysconf(_SC_PAGESIZE);
+	return (ring_pages(cfg->frequency, bytes) + 1) * (size_t)sysconf(_SC_PAGESIZE);
 }
 
 /* Opens one event on (pid, cpu); the first on a CPU gets the ring, others share it. */
@@ -225,8 +225,8 @@ void perf_events__free(struct perf_events *pe)
 	free(pe);
 }
 
-int perf_events__open(struct perf_events **out, const struct options *opts, int pid, bool sideband,
-		      const struct backend_events *ev)
+int perf_events__open(struct perf_events **out, const struct backend_config *cfg, int pid,
+		      bool sideband, const struct backend_events *ev)
 {
 	struct perf_events *pe = calloc(1, sizeof(*pe));
 	unsigned int max_stack;
@@ -236,7 +236,7 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 		return -ENOMEM;
 	pe->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	pe->rings = calloc(pe->ncpus, sizeof(*pe->rings));
-	max_stack = sideband ? 0 : perf_max_stack(opts->max_frames);
+	max_stack = sideband ? 0 : perf_max_stack(cfg->max_frames);
 	if (!pe->rings || perf_decoder__init(&pe->dec, ev, &pe->stats, max_stack)) {
 		err = -ENOMEM;
 		goto err_free;
@@ -247,11 +247,11 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 
 	pe->attr = (struct perf_event_attr){
 	    .size = sizeof(struct perf_event_attr),
-	    .type = opts->event == EVENT_CYCLES ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
+	    .type = cfg->event == EVENT_CYCLES ? PERF_TYPE_HARDWARE : PERF_TYPE_SOFTWARE,
 	    .config =
-		opts->event == EVENT_CYCLES ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK,
+		cfg->event == EVENT_CYCLES ? PERF_COUNT_HW_CPU_CYCLES : PERF_COUNT_SW_CPU_CLOCK,
 	    .freq = 1,
-	    .sample_freq = opts->frequency,
+	    .sample_freq = cfg->frequency,
 	    .sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_CPU |
 			   PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN,
 	    .sample_max_stack = (uint16_t)max_stack,
@@ -266,27 +266,27 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 	    .watermark = 1,
 	    .use_clockid = 1,
 	    .clockid = CLOCK_MONOTONIC,
-	    .inherit = opts->mode != TARGET_GLOBAL,
-	    .disabled = opts->mode == TARGET_WRAP,
-	    .enable_on_exec = opts->mode == TARGET_WRAP,
+	    .inherit = cfg->mode != TARGET_GLOBAL,
+	    .disabled = cfg->mode == TARGET_WRAP,
+	    .enable_on_exec = cfg->mode == TARGET_WRAP,
 	};
-	if (opts->period) {
+	if (cfg->period) {
 		/* -e "hCPU period=N": every N cycles, not a rate */
 		pe->attr.freq = 0;
-		pe->attr.sample_period = opts->period;
+		pe->attr.sample_period = cfg->period;
 	}
-	if (opts->unwind != UNWIND_FP && !sideband) {
+	if (cfg->unwind != UNWIND_FP && !sideband) {
 		/* The user stack is unwound here, from a copy: the kernel keeps
 		 * the kernel part of the callchain only. */
 		pe->attr.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
 		pe->attr.sample_regs_user =
 		    1ULL << PERF_REG_X86_BP | 1ULL << PERF_REG_X86_SP | 1ULL << PERF_REG_X86_IP;
-		pe->attr.sample_stack_user = opts->stack_sample_size;
+		pe->attr.sample_stack_user = cfg->stack_sample_size;
 		pe->attr.exclude_callchain_user = 1;
 		pe->dec.user_stack = true;
 	}
 	pe->attr.wakeup_watermark =
-	    (uint32_t)(ring_pages(opts->frequency, sample_bytes(&pe->attr)) * 4096 / 4);
+	    (uint32_t)(ring_pages(cfg->frequency, sample_bytes(&pe->attr)) * 4096 / 4);
 	if (sideband) {
 		/* A dummy event carries mmap/comm/fork/exit, and no sample. */
 		pe->attr.type = PERF_TYPE_SOFTWARE;
@@ -297,11 +297,11 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 		pe->attr.wakeup_watermark = (uint32_t)(ring_pages(0, 0) * 4096 / 4);
 		/* One process's few records: read at once (the module's CFI
 		 * walks need its new mappings before its next samples). */
-		if (opts->mode != TARGET_GLOBAL)
+		if (cfg->mode != TARGET_GLOBAL)
 			pe->attr.wakeup_watermark = 1;
 	}
 
-	switch (opts->mode) {
+	switch (cfg->mode) {
 	case TARGET_WRAP:
 		for (int cpu = 0; cpu < pe->ncpus && !err; cpu++)
 			err = perf_open_one(pe, pid, cpu);
@@ -319,7 +319,7 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 	}
 	if (err) {
 		if (err != -ECANCELED)
-			diag_perf_refused(err, opts);
+			diag_perf_refused(err, cfg);
 		goto err_free;
 	}
 	if (sideband)
@@ -327,8 +327,8 @@ int perf_events__open(struct perf_events **out, const struct options *opts, int 
 	else
 		log_info("perf: %zu %s events (%u Hz, callchains up to %u frames, kernel frames "
 			 "%s, user stacks %s)",
-			 pe->nfds, opts->event == EVENT_CYCLES ? "cycles" : "cpu-clock",
-			 opts->frequency, max_stack, pe->dec.kernel_frames ? "on" : "off",
+			 pe->nfds, cfg->event == EVENT_CYCLES ? "cycles" : "cpu-clock",
+			 cfg->frequency, max_stack, pe->dec.kernel_frames ? "on" : "off",
 			 pe->dec.user_stack ? "copied and unwound here" : "by frame pointers");
 	*out = pe;
 	return 0;
@@ -392,7 +392,7 @@ static void perf_free(struct backend *b)
 	free(pb);
 }
 
-static int perf_open(struct backend **out, const struct options *opts, int pid,
+static int perf_open(struct backend **out, const struct backend_config *cfg, int pid,
 		     const struct backend_events *ev)
 {
 	struct perf_backend *pb = calloc(1, sizeof(*pb));
@@ -400,7 +400,7 @@ static int perf_open(struct backend **out, const struct options *opts, int pid,
 
 	if (!pb)
 		return -ENOMEM;
-	err = perf_events__open(&pb->pe, opts, pid, false, ev);
+	err = perf_events__open(&pb->pe, cfg, pid, false, ev);
 	if (err)
 		goto err_free;
 	pb->merge = calloc(pb->pe->ncpus, sizeof(*pb->merge));
@@ -411,7 +411,7 @@ static int perf_open(struct backend **out, const struct options *opts, int pid,
 	}
 	pb->nmerge = perf_events__rings(pb->pe, pb->merge);
 	pb->npoll = perf_events__poll_fds(pb->pe, pb->poll_fds);
-	snprintf(pb->describe, sizeof(pb->describe), "%s", event_name(opts->event));
+	snprintf(pb->describe, sizeof(pb->describe), "%s", event_name(cfg->event));
 	*out = (struct backend *)pb;
 	return 0;
 err_free:

@@ -12,7 +12,6 @@
 #include <stddef.h>
 
 #include "backend.h"
-#include "options/options.h"
 #include "perf_record.h"
 #include "ring_merge.h"
 
@@ -27,13 +26,13 @@ struct perf_events {
 };
 
 /*
- * Opens the events for opts' target (pid: the wrapped child or -p PID; -1
+ * Opens the events for cfg' target (pid: the wrapped child or -p PID; -1
  * in global mode): cpu-clock or cycles samples with callchains, or with
  * sideband a dummy event that carries the side-band records alone. Records
  * go to ev. Returns -errno after saying why (-ECANCELED: said already).
  */
-int perf_events__open(struct perf_events **out, const struct options *opts, int pid, bool sideband,
-		      const struct backend_events *ev);
+int perf_events__open(struct perf_events **out, const struct backend_config *cfg, int pid,
+		      bool sideband, const struct backend_events *ev);
 void perf_events__free(struct perf_events *pe);
 /* Its rings, for ring_merge__drain: fills out (ncpus entries at most). */
 size_t perf_events__rings(struct perf_events *pe, struct merge_ring **out);
@@ -41,8 +40,4 @@ size_t perf_events__rings(struct perf_events *pe, struct merge_ring **out);
 size_t perf_events__poll_fds(struct perf_events *pe, int *out);
 /* Stops every event; the rings stay readable. */
 void perf_events__disable(struct perf_events *pe);
-/* Bytes one CPU's sample ring takes for opts (locked memory, as the
- * kernel counts it against perf_event_mlock_kb and RLIMIT_MEMLOCK). */
-size_t perf_events__ring_bytes(const struct options *opts);
-
 #endif

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Why sampling could not start or took nothing, in words that name the
+ * setting at fault and its fix.
+ */
 #include <errno.h>
 #include <linux/capability.h>
 #include <stdio.h>
@@ -21,7 +25,7 @@ bool diag_perf_privileged(void)
 	return diag_cap_held(CAP_PERFMON) || diag_cap_held(CAP_SYS_ADMIN);
 }
 
-void diag_perf_refused(int err, const struct options *opts)
+void diag_perf_refused(int err, const struct backend_config *cfg)
 {
 	long paranoid = sysctl_read("/proc/sys/kernel/perf_event_paranoid", 2);
 	unsigned long long seccomp = proc_status_field(0, "Seccomp:", 10, 0);
@@ -51,10 +55,9 @@ void diag_perf_refused(int err, const struct options *opts)
 	case EOPNOTSUPP:
 	case ENODEV:
 		log_error("perf_event_open: event '%s' is not supported here (%s)%s",
-			  event_name(opts->event), strerror(-err),
-			  opts->event == EVENT_CYCLES
-			      ? "; no hardware PMU (a VM?): use -e cpu-clock"
-			      : "");
+			  event_name(cfg->event), strerror(-err),
+			  cfg->event == EVENT_CYCLES ? "; no hardware PMU (a VM?): use -e cpu-clock"
+						     : "");
 		break;
 	case EMFILE:
 	case ENFILE:
@@ -64,7 +67,7 @@ void diag_perf_refused(int err, const struct options *opts)
 	case EINVAL:
 		log_error("perf_event_open: invalid settings (%s): frequency %u Hz may exceed "
 			  "kernel.perf_event_max_sample_rate (%ld)",
-			  strerror(-err), opts->frequency,
+			  strerror(-err), cfg->frequency,
 			  sysctl_read("/proc/sys/kernel/perf_event_max_sample_rate", 0));
 		break;
 	case ESRCH:
@@ -90,28 +93,9 @@ void diag_mmap_refused(int err, size_t bytes)
 		  diag_cap_held(CAP_IPC_LOCK) ? "held" : "missing");
 }
 
-void diag_io_uring(int err)
+void diag_no_samples(const struct backend_config *cfg, int64_t cpu_ns, bool ran)
 {
-	struct rlimit rl = {0};
-
-	getrlimit(RLIMIT_MEMLOCK, &rl);
-	if (err == -ENOMEM)
-		log_error("io_uring setup failed (%s): locked memory is limited ('ulimit -l' is "
-			  "%llu KiB); raise it or grant CAP_IPC_LOCK",
-			  strerror(-err),
-			  rl.rlim_cur == RLIM_INFINITY ? 0ULL
-						       : (unsigned long long)rl.rlim_cur / 1024);
-	else if (err == -EPERM || err == -ENOSYS)
-		log_error("io_uring setup failed (%s): io_uring is disabled here "
-			  "(kernel.io_uring_disabled, seccomp or a container runtime)",
-			  strerror(-err));
-	else
-		log_error("io_uring setup failed: %s", strerror(-err));
-}
-
-void diag_no_samples(const struct options *opts, int64_t cpu_ns, bool ran)
-{
-	double period_ms = 1000.0 / opts->frequency, cpu_ms = (double)cpu_ns / 1e6;
+	double period_ms = 1000.0 / cfg->frequency, cpu_ms = (double)cpu_ns / 1e6;
 
 	if (!ran) {
 		log_warn("no profile: the command did not run");
@@ -119,17 +103,17 @@ void diag_no_samples(const struct options *opts, int64_t cpu_ns, bool ran)
 		log_warn(
 		    "no profile: no sample was taken; the %s used less than one sampling period "
 		    "(%.1f ms at %u Hz) of CPU in any one thread; raise -F to see it",
-		    opts->mode == TARGET_GLOBAL ? "host" : "process", period_ms, opts->frequency);
+		    cfg->mode == TARGET_GLOBAL ? "host" : "process", period_ms, cfg->frequency);
 	} else if (cpu_ms < period_ms) {
 		log_warn("no profile: the command used %.1f ms of CPU, less than one sampling "
 			 "period (%.1f ms at %u Hz); raise -F to see it",
-			 cpu_ms, period_ms, opts->frequency);
+			 cpu_ms, period_ms, cfg->frequency);
 	} else {
 		log_warn(
 		    "no profile: the command used %.1f ms of CPU but no sample was taken: each "
 		    "thread and child process counts its own %.1f ms period (%u Hz), so "
 		    "short-lived ones are rarely sampled; raise -F, or profile the whole host "
 		    "with -g",
-		    cpu_ms, period_ms, opts->frequency);
+		    cpu_ms, period_ms, cfg->frequency);
 	}
 }

@@ -78,25 +78,24 @@ static uint32_t kmod_ring_pages(unsigned int freq, uint32_t page, uint32_t max)
 	return pages;
 }
 
-int kmod_configure(struct kmod_dev *k, const struct options *opts, uint32_t source)
+int kmod_configure(struct kmod_dev *k, const struct backend_config *cfg, uint32_t source)
 {
 	long page = (long)k->info.page_size;
-	uint32_t maxu =
-	    opts->max_frames < k->info.max_frames ? opts->max_frames : k->info.max_frames;
+	uint32_t maxu = cfg->max_frames < k->info.max_frames ? cfg->max_frames : k->info.max_frames;
 	size_t stride;
 
 	k->cfg = (struct hrprof_config){
 	    .source = source,
 	    .flags =
-		(opts->period ? 0 : HRPROF_CFG_FREQ) | HRPROF_CFG_KERNEL | HRPROF_CFG_USER |
-		(opts->mode == TARGET_GLOBAL ? HRPROF_CFG_ALL_PROCS : 0) |
-		(opts->unwind != UNWIND_FP && (k->info.features & HRPROF_FEAT_CFI) ? HRPROF_CFG_CFI
-										   : 0),
-	    .sample_rate = opts->period ? opts->period : opts->frequency,
+		(cfg->period ? 0 : HRPROF_CFG_FREQ) | HRPROF_CFG_KERNEL | HRPROF_CFG_USER |
+		(cfg->mode == TARGET_GLOBAL ? HRPROF_CFG_ALL_PROCS : 0) |
+		(cfg->unwind != UNWIND_FP && (k->info.features & HRPROF_FEAT_CFI) ? HRPROF_CFG_CFI
+										  : 0),
+	    .sample_rate = cfg->period ? cfg->period : cfg->frequency,
 	    .max_kernel_frames = KMOD_KERNEL_FRAMES,
 	    .max_user_frames = maxu,
 	    .ring_pages =
-		kmod_ring_pages(opts->frequency, k->info.page_size, k->info.max_ring_pages),
+		kmod_ring_pages(cfg->frequency, k->info.page_size, k->info.max_ring_pages),
 	};
 	/* Rings are sized for 1 KiB samples; most are a few hundred bytes, so
 	 * wake at a sixteenth to drain well before the ring can fill. */

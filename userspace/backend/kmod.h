@@ -10,8 +10,8 @@
 #include <stdint.h>
 
 #include "hrprof.h"
+#include "backend.h"
 #include "hrprof_unwind.h"
-#include "options/options.h"
 
 struct kmod_ring {
 	struct hrprof_ring_consumer *cons; /* ours to write */
@@ -35,8 +35,8 @@ struct kmod_dev {
  * words for the log.
  */
 int kmod_open(struct kmod_dev *k, char *why, size_t whylen);
-/* Configures sampling for opts and maps every CPU's ring. */
-int kmod_configure(struct kmod_dev *k, const struct options *opts, uint32_t source);
+/* Configures sampling for cfg and maps every CPU's ring. */
+int kmod_configure(struct kmod_dev *k, const struct backend_config *cfg, uint32_t source);
 int kmod_add_target(struct kmod_dev *k, uint32_t tgid);
 /* CFI tables (HRPROF_FEAT_CFI): load one (its id in *id), drop the hold on
  * one, give a process's executable mappings. -errno on failure. */

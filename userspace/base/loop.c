@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -149,4 +151,23 @@ int timerfd_every(unsigned int first_ms, unsigned int interval_ms)
 		return err;
 	}
 	return fd;
+}
+
+void loop__log_failure(int err)
+{
+	struct rlimit rl = {0};
+
+	getrlimit(RLIMIT_MEMLOCK, &rl);
+	if (err == -ENOMEM)
+		log_error("io_uring setup failed (%s): locked memory is limited ('ulimit -l' is "
+			  "%llu KiB); raise it or grant CAP_IPC_LOCK",
+			  strerror(-err),
+			  rl.rlim_cur == RLIM_INFINITY ? 0ULL
+						       : (unsigned long long)rl.rlim_cur / 1024);
+	else if (err == -EPERM || err == -ENOSYS)
+		log_error("io_uring setup failed (%s): io_uring is disabled here "
+			  "(kernel.io_uring_disabled, seccomp or a container runtime)",
+			  strerror(-err));
+	else
+		log_error("io_uring setup failed: %s", strerror(-err));
 }

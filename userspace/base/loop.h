@@ -18,6 +18,9 @@ typedef void (*loop_fn)(struct loop *loop, int fd, uint32_t events, void *arg);
 
 /* Returns -errno on error (io_uring unavailable...), or zero with *out set. */
 int loop__new(struct loop **out, unsigned int entries);
+/* Logs why loop__new failed with err, and the fix (locked memory, io_uring
+ * disabled). */
+void loop__log_failure(int err);
 void loop__free(struct loop *loop);
 
 /* Watches fd for readability until the loop is freed. Returns -errno or zero. */

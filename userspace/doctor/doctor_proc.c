@@ -17,10 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "unwind/cfi.h"
-#include "doctor.h"
+#include "unwind/unwind.h"
+#include "doctor_int.h"
 #include "proc/proc.h"
-#include "sym/sym_elf.h"
+#include "sym/sym.h"
 #include "base/util.h"
 
 /* Entries of a symbol table section. */

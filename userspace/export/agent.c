@@ -23,10 +23,9 @@
 #include <unistd.h>
 #include <zstd.h>
 
-#include "exporter.h"
+#include "export.h"
 #include "http.h"
 #include "base/log.h"
-#include "profile/pprof.h"
 #include "proc/proc.h"
 #include "spool.h"
 #include "tags.h"
@@ -48,7 +47,7 @@ struct job {
 
 struct agent {
 	struct exporter e;
-	const struct options *opts;
+	struct upload_config cfg;
 	struct http_target target;
 	char *tags; /* of the run */
 	char runtime_id[37];
@@ -223,7 +222,7 @@ static enum verdict agent_send(struct agent *a, struct http_client *http, uint64
 	if (http_client__post(http, &a->target, event_json, blob, len, &res)) {
 		if (!a->down)
 			log_warn("Failure to establish connection, check url %s: %s",
-				 a->opts->endpoint_desc, res.error);
+				 a->cfg.endpoint_desc, res.error);
 		else
 			log_debug("upload seq=%" PRIu64 " failed: %s", seq, res.error);
 		a->down = true;
@@ -234,14 +233,14 @@ static enum verdict agent_send(struct agent *a, struct http_client *http, uint64
 		  res.seconds * 1000);
 	if (a->down) {
 		log_notice("%s answers again: delivering the profiles that waited",
-			   a->opts->endpoint_desc);
+			   a->cfg.endpoint_desc);
 		a->down = false;
 	}
 	if (st >= 200 && st < 300)
 		return DELIVERED;
 	if (st == 408 || st == 429 || st >= 500) {
 		log_info("upload seq=%" PRIu64 ": %s answered %ld; will retry", seq,
-			 a->opts->endpoint_desc, st);
+			 a->cfg.endpoint_desc, st);
 		return RETRY;
 	}
 	if (st == 403 && !a->said[0]) {
@@ -395,7 +394,7 @@ static void agent_free(struct exporter *e)
 		return;
 	pthread_mutex_lock(&a->lock);
 	a->finishing = true;
-	a->deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)a->opts->upload_timeout * 1000000000ull;
+	a->deadline = clock_ns(CLOCK_MONOTONIC) + (uint64_t)a->cfg.timeout_s * 1000000000ull;
 	pthread_cond_signal(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);
@@ -412,7 +411,7 @@ static void agent_free(struct exporter *e)
 	free(a);
 }
 
-struct exporter *agent_exporter__new(const struct options *opts, int pid)
+struct exporter *agent_exporter__new(const struct upload_config *cfg, int pid)
 {
 	struct agent *a = calloc(1, sizeof(*a));
 	pthread_condattr_t attr;
@@ -424,20 +423,20 @@ struct exporter *agent_exporter__new(const struct options *opts, int pid)
 	a->e.name = "agent";
 	a->e.export = agent_export;
 	a->e.free = agent_free;
-	a->opts = opts;
-	if (opts->runtime_id)
-		snprintf(a->runtime_id, sizeof(a->runtime_id), "%s", opts->runtime_id);
+	a->cfg = *cfg;
+	if (cfg->runtime_id)
+		snprintf(a->runtime_id, sizeof(a->runtime_id), "%s", cfg->runtime_id);
 	else
 		uuid_v4(a->runtime_id);
 	container_id_of(pid, a->container_id);
 	a->target = (struct http_target){
-	    .url = opts->upload_url,
-	    .unix_socket = opts->unix_socket,
-	    .api_key = opts->agentless ? opts->api_key : NULL,
+	    .url = cfg->url,
+	    .unix_socket = cfg->unix_socket,
+	    .api_key = cfg->agentless ? cfg->api_key : NULL,
 	    .container_id = a->container_id[0] ? a->container_id : NULL,
-	    .timeout_s = opts->upload_timeout,
+	    .timeout_s = cfg->timeout_s,
 	};
-	a->tags = tags_for_run(opts, a->runtime_id);
+	a->tags = tags_for_run(cfg, a->runtime_id);
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
@@ -445,15 +444,15 @@ struct exporter *agent_exporter__new(const struct options *opts, int pid)
 	pthread_condattr_destroy(&attr);
 	if (!a->tags)
 		goto err_free;
-	err = spool__open(&a->spool, opts->spool_dir, (uint64_t)opts->spool_max_mb << 20,
-			  opts->spool_max_age);
+	err = spool__open(&a->spool, cfg->spool_dir, (uint64_t)cfg->spool_max_mb << 20,
+			  cfg->spool_max_age_s);
 	if (err)
 		log_warn("spool directory %s unusable (%s): while the Agent is away, only the "
 			 "last %d profiles wait (in memory)",
-			 opts->spool_dir, strerror(-err), MEM_MAX_JOBS);
+			 cfg->spool_dir, strerror(-err), MEM_MAX_JOBS);
 	else if ((waiting = spool__count(a->spool)))
 		log_notice("%zu profiles from earlier runs wait in %s: delivering them first",
-			   waiting, opts->spool_dir);
+			   waiting, cfg->spool_dir);
 	if (pthread_create(&a->thread, NULL, agent_main, a))
 		goto err_free;
 	return &a->e;

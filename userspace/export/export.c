@@ -12,12 +12,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "export.h"
 #include "base/log.h"
-#include "profile/pprof.h"
-#include "profile/profile.h"
-#include "profile/stack.h"
 #include "base/util.h"
+#include "export.h"
 
 struct export_thread {
 	pthread_t thread;
@@ -26,7 +23,7 @@ struct export_thread {
 	struct snapshot **queue;
 	size_t qlen, qcap;
 	bool done;
-	const struct options *opts;
+	struct export_config cfg;
 	struct exporter *exporters;
 	struct symbolizer *sy;
 	unsigned int since_reset;  /* profiles since the symbol caches were new */
@@ -51,7 +48,7 @@ static int stat_line(char *buf, size_t n, const char *name, int64_t v)
 static void stats_send(struct export_thread *t, const struct snapshot *s,
 		       const struct export_item *item)
 {
-	const char *path = t->opts->internal_stats;
+	const char *path = t->cfg.internal_stats;
 	struct rusage ru;
 	struct stat st;
 	uint64_t cpu_ns, period_ns = s->end_ns > s->start_ns ? s->end_ns - s->start_ns : 1;
@@ -147,7 +144,7 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 	struct exporter *e;
 	uint64_t t0 = clock_ns(CLOCK_MONOTONIC);
 
-	item.pprof = profile__build(s, t->sy, t->opts, &item.samples);
+	item.pprof = profile__build(s, t->sy, &t->cfg.profile, &item.samples);
 	t->build_ns = clock_ns(CLOCK_MONOTONIC) - t0;
 	if (!item.pprof) {
 		t->stats.failed++;
@@ -168,15 +165,15 @@ static void export_one(struct export_thread *t, struct snapshot *s)
 	symbolizer__trim(t->sy);
 	stats_send(t, s, &item);
 	/* ddprof's --worker_period: the symbol caches start afresh every N profiles. */
-	if (++t->since_reset >= t->opts->worker_period) {
-		struct symbolizer *fresh = symbolizer__new(t->opts);
+	if (++t->since_reset >= t->cfg.worker_period) {
+		struct symbolizer *fresh = symbolizer__new(t->cfg.debuginfod_wait_ms);
 
 		if (fresh) {
 			symbolizer__free(t->sy);
 			t->sy = fresh;
 			t->since_reset = 0;
 			log_debug("symbol caches started afresh (--worker_period %u)",
-				  t->opts->worker_period);
+				  t->cfg.worker_period);
 		}
 	}
 	release_free_pages();
@@ -205,7 +202,37 @@ static void *export_main(void *arg)
 	return NULL;
 }
 
-int export_thread__start(struct export_thread **out, const struct options *opts,
+struct exporter *exporters__new(const struct export_config *cfg, int pid)
+{
+	struct exporter *head = NULL, *e;
+
+	if (cfg->output_dir) {
+		head = file_exporter__new(cfg->output_dir, NULL, cfg->service, pid);
+		if (!head)
+			log_error("out of memory");
+	}
+	if (cfg->pprof_prefix) {
+		e = file_exporter__new(NULL, cfg->pprof_prefix, cfg->service, pid);
+		if (e) {
+			e->next = head;
+			head = e;
+		} else {
+			log_error("out of memory");
+		}
+	}
+	if (cfg->upload) {
+		e = agent_exporter__new(&cfg->agent, pid);
+		if (e) {
+			e->next = head;
+			head = e;
+		} else {
+			log_error("cannot start uploads: out of memory");
+		}
+	}
+	return head;
+}
+
+int export_thread__start(struct export_thread **out, const struct export_config *cfg,
 			 struct exporter *exporters)
 {
 	struct export_thread *t = calloc(1, sizeof(*t));
@@ -213,9 +240,9 @@ int export_thread__start(struct export_thread **out, const struct options *opts,
 
 	if (!t)
 		return -ENOMEM;
-	t->opts = opts;
+	t->cfg = *cfg;
 	t->exporters = exporters;
-	t->sy = symbolizer__new(t->opts);
+	t->sy = symbolizer__new(cfg->debuginfod_wait_ms);
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
 	if (!t->sy) {

@@ -11,9 +11,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "exporter.h"
+#include "export.h"
 #include "base/log.h"
-#include "profile/pprof.h"
 
 struct file_exporter {
 	struct exporter e;

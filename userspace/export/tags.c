@@ -78,7 +78,7 @@ static void add_tag(struct strbuf *b, const char *key, const char *value, size_t
 	strbuf_add(b, tag, (size_t)n);
 }
 
-char *tags_for_run(const struct options *o, const char *runtime_id)
+char *tags_for_run(const struct upload_config *o, const char *runtime_id)
 {
 	struct strbuf b = {0};
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "options/options.h"
+#include "export.h"
 
 /* Datadog's rules (as ddprof applies them): not empty, at most 200
  * characters, a leading letter, only [A-Za-z0-9_:./-], no ':' at either end. */
@@ -20,7 +20,7 @@ bool tag_valid(const char *tag);
  * (-T/DD_TAGS). Invalid ones are left out with one warning each. Returns a
  * malloc'd string, or NULL when out of memory.
  */
-char *tags_for_run(const struct options *opts, const char *runtime_id);
+char *tags_for_run(const struct upload_config *cfg, const char *runtime_id);
 
 /*
  * The tags of one upload: the run's, then profile_seq, include_kernel,

@@ -251,16 +251,6 @@ void options_usage(FILE *out)
 	}
 }
 
-const char *event_name(enum event_kind event)
-{
-	return choice_name(opt_events, event);
-}
-
-const char *backend_name(enum backend_kind backend)
-{
-	return choice_name(opt_backends, backend);
-}
-
 void options_free(struct options *o)
 {
 	free(o->upload_url);

@@ -11,30 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "backend/backend.h"
 #include "base/log.h"
-
-enum target_mode {
-	TARGET_WRAP,   /* hrprof [opts] -- cmd args */
-	TARGET_PID,    /* -p PID */
-	TARGET_GLOBAL, /* -g */
-};
-
-enum backend_kind {
-	BACKEND_AUTO,
-	BACKEND_KMOD,
-	BACKEND_PERF,
-};
-
-enum unwind_mode {
-	UNWIND_AUTO, /* CFI tables where objects have them, frame pointers elsewhere */
-	UNWIND_FP,   /* frame pointers only (the kernel walks them) */
-	UNWIND_CFI,  /* CFI tables (frame pointers only where no row covers a frame) */
-};
-
-enum event_kind {
-	EVENT_CPU_CLOCK, /* software cpu-clock: works everywhere, VMs included */
-	EVENT_CYCLES,	 /* hardware cycles: needs a PMU */
-};
+#include "unwind/unwind.h"
 
 #define OPTS_MAX 96 /* entries the table of options may hold */
 
@@ -146,7 +125,5 @@ void options_event_help(FILE *out);
 int options_read_config(struct options *o, const char *path, bool required);
 /* Writes the options given (not defaults) to path in that format. */
 int options_write_config(const struct options *o, const char *path);
-const char *event_name(enum event_kind event);
-const char *backend_name(enum backend_kind backend);
 
 #endif

@@ -12,7 +12,6 @@
 #include <sys/sysmacros.h>
 
 #include "proc.h"
-#include "sym/sym.h"
 
 struct mapping *mapping__new(uint64_t start, uint64_t end, uint64_t pgoff, uint64_t dev,
 			     uint64_t ino, const char *path)
@@ -56,7 +55,7 @@ struct jitmap *jitmap__get(struct jitmap *j)
 void jitmap__put(struct jitmap *j)
 {
 	if (j && !__atomic_sub_fetch(&j->refs, 1, __ATOMIC_ACQ_REL)) {
-		perfmap__free(j->map);
+		j->free(j->map);
 		free(j);
 	}
 }

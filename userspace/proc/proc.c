@@ -12,7 +12,6 @@
 
 #include "base/log.h"
 #include "proc.h"
-#include "sym/sym.h"
 #include "base/u32map.h"
 
 /* Bytes held by live process views, all tables together. */
@@ -551,27 +550,28 @@ struct proc_view *proc_table__view(struct proc_table *t, struct proc *p)
 	return v;
 }
 
-void proc__refresh_jit(struct proc *p, uint64_t now_ns)
+void proc__refresh_jit(struct proc *p, uint64_t now_ns, const struct jit_reader *r)
 {
 	char path[128];
 	struct jitmap *j;
-	struct perfmap *map;
+	void *map;
 
 	if (p->jit_checked_ns && now_ns - p->jit_checked_ns < 1000000000ull)
 		return;
 	p->jit_checked_ns = now_ns;
 	snprintf(path, sizeof(path), "/proc/%u/root/tmp/perf-%u.map", p->pid,
 		 p->nspid ? p->nspid : p->pid);
-	map = perfmap__load(path);
+	map = r->load(path);
 	if (!map)
 		return;
 	j = calloc(1, sizeof(*j));
 	if (!j) {
-		perfmap__free(map);
+		r->free(map);
 		return;
 	}
 	j->refs = 1;
 	j->map = map;
+	j->free = r->free;
 	jitmap__put(p->jit);
 	p->jit = j;
 	proc__changed(p);

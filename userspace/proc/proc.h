@@ -16,8 +16,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct perfmap;
-
 struct mapping {
 	int refs; /* atomic */
 	uint64_t start, end, pgoff;
@@ -27,10 +25,21 @@ struct mapping {
 	char path[];	  /* as the process sees it: "/usr/lib/...", "[vdso]", "//anon" */
 };
 
-/* A JIT perf map, shared the same way as mappings. */
+/*
+ * How a process's JIT map (/tmp/perf-<pid>.map) is read: the process model
+ * holds maps without knowing what they are; whoever names frames reads
+ * them (sym.h's perf maps). load returns a map or NULL; free takes NULL.
+ */
+struct jit_reader {
+	void *(*load)(const char *path);
+	void (*free)(void *map);
+};
+
+/* A JIT map, shared the same way as mappings. */
 struct jitmap {
 	int refs; /* atomic */
-	struct perfmap *map;
+	void *map;
+	void (*free)(void *map);
 };
 
 /*
@@ -162,9 +171,9 @@ struct proc_view *proc_table__view(struct proc_table *t, struct proc *p);
  * keeps being served its last view (counted in views_stale). */
 #define PROC_VIEW_BYTES (256u << 20)
 
-/* Loads /proc/<pid>/root/tmp/perf-<nspid>.map if it changed since the last look;
- * rate-limited to once a second per process. */
-void proc__refresh_jit(struct proc *p, uint64_t now_ns);
+/* Loads /proc/<pid>/root/tmp/perf-<nspid>.map with r, if it changed since
+ * the last look; rate-limited to once a second per process. */
+void proc__refresh_jit(struct proc *p, uint64_t now_ns, const struct jit_reader *r);
 
 /* Parses one line of /proc/<pid>/maps. Returns false for a line to skip
  * (not executable, malformed). path points into line. */

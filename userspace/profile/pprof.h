@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Building, writing and reading pprof profiles (google/pprof profile.proto,
+ * Building and writing pprof profiles (google/pprof profile.proto,
  * compiled with protoc-c from userspace/proto/profile.proto).
  *
  * The builder interns strings and functions; mappings and locations are added
@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "profile.h"
+
 struct pprof;
 
 struct pprof_label {
@@ -25,7 +27,6 @@ struct pprof_label {
 };
 
 struct pprof *pprof__new(void);
-void pprof__free(struct pprof *p);
 
 /* Interns s; returns its string-table index (0 is ""), or -1 when out of memory. */
 int64_t pprof__str(struct pprof *p, const char *s);
@@ -61,12 +62,5 @@ const char *pprof__location_name(const struct pprof *p, uint64_t loc_id);
 /* locs is leaf first; values has one entry per sample type. Returns -errno. */
 int pprof__sample(struct pprof *p, const uint64_t *locs, size_t nlocs, const int64_t *values,
 		  const struct pprof_label *labels, size_t nlabels);
-
-/* Serializes the profile (uncompressed protobuf) into a malloc'd buffer. */
-int pprof__encode(struct pprof *p, uint8_t **buf, size_t *len);
-
-/* Writes the profile gzip-compressed to path: to a temporary file in the same
- * directory first, then renamed, so no half-written file is ever left. */
-int pprof__write_file(struct pprof *p, const char *path);
 
 #endif

@@ -30,7 +30,7 @@ struct symbolizer {
 	uint64_t wait_ns;	     /* what a profile waits for it, at most */
 };
 
-struct symbolizer *symbolizer__new(const struct options *opts)
+struct symbolizer *symbolizer__new(unsigned int debuginfod_wait_ms)
 {
 	struct symbolizer *sy = calloc(1, sizeof(*sy));
 
@@ -43,7 +43,7 @@ struct symbolizer *symbolizer__new(const struct options *opts)
 	}
 	sy->fetcher = sym_fetcher__new();
 	sym_cache__set_fetcher(sy->cache, sy->fetcher);
-	sy->wait_ns = (opts ? opts->debuginfod_wait : 2000) * 1000000ull;
+	sy->wait_ns = debuginfod_wait_ms * 1000000ull;
 	return sy;
 }
 
@@ -460,12 +460,12 @@ out:
 	return err;
 }
 
-static void add_comments(struct builder *b, const struct options *opts)
+static void add_comments(struct builder *b, const struct profile_config *cfg)
 {
 	char line[256];
 
 	snprintf(line, sizeof(line), "hrprof %s, backend %s, %s at %u Hz", HRPROF_VERSION,
-		 b->snap->backend ? b->snap->backend : "perf", b->snap->source, opts->frequency);
+		 b->snap->backend ? b->snap->backend : "perf", b->snap->source, cfg->frequency);
 	pprof__add_comment(b->pp, line);
 	if (!b->snap->kernel_frames)
 		pprof__add_comment(b->pp, "kernel frames excluded: not permitted "
@@ -477,19 +477,19 @@ static void add_comments(struct builder *b, const struct options *opts)
 }
 
 struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
-			     const struct options *opts, uint64_t *samples)
+			     const struct profile_config *cfg, uint64_t *samples)
 {
 	struct builder b = {.sy = sy, .snap = s};
 	uint64_t *locs = NULL;
 	int err = -ENOMEM;
 
 	b.pp = pprof__new();
-	b.period_ns = 1000000000 / (int64_t)opts->frequency;
-	b.cycles = opts->event == EVENT_CYCLES;
-	b.show = opts->show_samples;
-	b.inlines = opts->inlined_functions;
-	b.nosym = opts->disable_symbolization;
-	locs = malloc((opts->max_frames + 1024) * sizeof(*locs));
+	b.period_ns = 1000000000 / (int64_t)cfg->frequency;
+	b.cycles = cfg->count_periods;
+	b.show = cfg->show_samples;
+	b.inlines = cfg->inlined_functions;
+	b.nosym = cfg->disable_symbolization;
+	locs = malloc((cfg->max_frames + 1024) * sizeof(*locs));
 	if (!b.pp || !locs)
 		goto out;
 	if (pprof__add_sample_type(b.pp, "cpu-time", "nanoseconds") ||
@@ -497,12 +497,12 @@ struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 	    pprof__set_period(b.pp, "cpu-time", "nanoseconds", b.period_ns))
 		goto out;
 	pprof__set_time(b.pp, (int64_t)s->start_ns, (int64_t)(s->end_ns - s->start_ns));
-	add_comments(&b, opts);
+	add_comments(&b, cfg);
 	sym_cache__set_deadline(sy->cache, clock_ns(CLOCK_MONOTONIC) + sy->wait_ns);
 
 	add_main_mapping(&b);
 	*samples = stack_table__samples(s->stacks);
-	if (opts->timeline) {
+	if (cfg->timeline) {
 		err = add_timeline(&b, s->stacks, locs);
 		if (err)
 			goto out;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
 
-#include "snapshot.h"
+#include "profile.h"
 
 void snapshot__free(struct snapshot *s)
 {

@@ -6,7 +6,7 @@
 
 #include "base/hashtab.h"
 #include "proc/proc.h"
-#include "stack.h"
+#include "profile.h"
 #include "base/util.h"
 
 #define ARENA_CHUNK (1u << 20)

@@ -11,8 +11,11 @@
 #ifndef HRPROF_SYM_H
 #define HRPROF_SYM_H
 
+#include <gelf.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 struct sym_info {
 	const char *name;     /* demangled function name */
@@ -85,6 +88,52 @@ size_t sym_elf__frames(struct sym_elf *elf, uint64_t vaddr, bool inlines, struct
 
 /* True when symbols came from anywhere (symtab, dynsym or a debug file). */
 bool sym_elf__has_symbols(const struct sym_elf *elf);
+
+/* ---- ELF files and their debug files (the unwinder's and doctor's too) ---- */
+
+#define BUILD_ID_MAX  64	       /* bytes */
+#define SYM_DEBUG_DIR "/usr/lib/debug" /* where debug files are by default */
+
+struct elf_file {
+	int fd;
+	Elf *elf;
+	struct stat st;
+};
+
+struct elf_sections {
+	Elf_Scn *symtab;
+	Elf_Scn *dynsym;
+	Elf_Scn *debugdata; /* .gnu_debugdata: MiniDebugInfo */
+	bool dwarf;
+};
+
+/* A PT_LOAD segment: where its bytes are in the file and in memory. */
+struct load_seg {
+	uint64_t offset;
+	uint64_t filesz;
+	uint64_t vaddr;
+};
+
+/* Whether libelf works here (its version is ours). */
+bool sym_elf__libelf_ok(void);
+/* Opens path, a regular ELF file whose headers fit in it (else -ENOEXEC).
+ * Returns 0 or -errno. */
+int elf_file__open(struct elf_file *f, const char *path);
+void elf_file__close(struct elf_file *f);
+/* elf's GNU build id in lower-case hex into out (2 * BUILD_ID_MAX + 1
+ * bytes), "" when it has none. */
+void build_id_hex(Elf *elf, char *out);
+/* The sections of elf that name functions, and whether it has DWARF. */
+void elf_sections__scan(Elf *elf, struct elf_sections *s);
+
+/* The debug file of path (opened as main), by build id, then by
+ * .gnu_debuglink, under path's /proc/<pid>/root prefix first, then on the host. */
+bool debug_find(const char *debug_dir, const char *path, const struct elf_file *main,
+		const char *build_id, struct elf_file *out, struct elf_sections *sec);
+/* MiniDebugInfo, the xz-compressed ELF file (a symbol table) in
+ * scn (.gnu_debugdata), decompressed into *buf (the caller frees it after
+ * elf_end) and opened in memory; NULL when it cannot be read. */
+Elf *minidebug_open(Elf_Scn *scn, void **buf);
 
 /* ---- debuginfod ---- */
 

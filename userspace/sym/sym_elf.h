@@ -3,8 +3,7 @@
  * Inside the ELF symbolizer: what sym_file.c (opening files), sym_elf.c
  * (symbol tables, loading, lookups), sym_debug.c (separate debug files),
  * sym_dwarf.c (DWARF source files, lines and inlined calls) and sym_cache.c
- * (the cache of opened files) share, and unwind.c uses to open objects and
- * find their debug files. Callers that want names use sym.h.
+ * (the cache of opened files) share. Callers use sym.h.
  */
 #ifndef HRPROF_SYM_ELF_H
 #define HRPROF_SYM_ELF_H
@@ -18,9 +17,7 @@
 #include "base/hashtab.h"
 #include "sym.h"
 
-#define BUILD_ID_MAX  64	       /* bytes */
-#define SYM_DEBUG_DIR "/usr/lib/debug" /* where debug files are by default */
-#define SYM_BACKTRACK 8		       /* enclosing symbols (or ranges) tried before a miss */
+#define SYM_BACKTRACK 8 /* enclosing symbols (or ranges) tried before a miss */
 
 /*
  * The element of v[0 .. n) (each size bytes, sorted by start) whose range
@@ -62,12 +59,6 @@ struct esym { /* addr, end first: sym_range_find */
 	const char *file; /* owned by the Dwarf */
 	uint32_t name;	  /* offset in sym_elf.names */
 	uint32_t flags;
-};
-
-struct load_seg {
-	uint64_t offset;
-	uint64_t filesz;
-	uint64_t vaddr;
 };
 
 struct dw_cu {
@@ -125,31 +116,13 @@ struct sym_elf {
 	bool debug_pending; /* loaded while debuginfod had not answered */
 };
 
-struct elf_file {
-	int fd;
-	Elf *elf;
-	struct stat st;
-};
-
-struct elf_sections {
-	Elf_Scn *symtab;
-	Elf_Scn *dynsym;
-	Elf_Scn *debugdata; /* .gnu_debugdata: MiniDebugInfo */
-	bool dwarf;
-};
-
 /* sym_file.c */
-bool sym_elf__libelf_ok(void);
-int elf_file__open(struct elf_file *f, const char *path);
 /* The program and section headers lie inside the size bytes of the file. */
 bool elf_headers_fit(Elf *elf, const GElf_Ehdr *eh, uint64_t size);
-void elf_file__close(struct elf_file *f);
 /* f's Elf, kept open (its descriptor closed): for DWARF. */
 Elf *elf_file__keep(struct elf_file *f);
-void build_id_hex(Elf *elf, char *out);
 /* n bytes (a build id: at most BUILD_ID_MAX, else "") in lower-case hex. */
 void bytes_hex(const void *bytes, size_t n, char *out);
-void elf_sections__scan(Elf *elf, struct elf_sections *s);
 
 /* sym_elf.c */
 /* Takes f (closes it or keeps its Elf for DWARF). NULL when out of memory. */
@@ -158,21 +131,11 @@ struct sym_elf *sym_elf__load(const char *debug_dir, const char *path, struct el
 			      uint64_t deadline_ns);
 void sym_elf__free(struct sym_elf *e);
 
-/* sym_debug.c: the debug file of path (opened as main), by build id, then by
- * .gnu_debuglink, under path's /proc/<pid>/root prefix first, then on the host. */
-bool debug_find(const char *debug_dir, const char *path, const struct elf_file *main,
-		const char *build_id, struct elf_file *out, struct elf_sections *sec);
-
 /* sym_debug.c: the debug file of build_id from debuginfod (fetcher), waited
  * for until deadline_ns; *pending when it may come later. */
 bool debug_fetch(struct sym_fetcher *fetcher, uint64_t deadline_ns, const struct elf_file *main,
 		 const char *build_id, struct elf_file *out, struct elf_sections *sec,
 		 bool *pending);
-
-/* sym_debug.c: MiniDebugInfo, the xz-compressed ELF file (a symbol table) in
- * scn (.gnu_debugdata), decompressed into *buf (the caller frees it after
- * elf_end) and opened in memory; NULL when it cannot be read. */
-Elf *minidebug_open(Elf_Scn *scn, void **buf);
 
 /* sym_dwarf.c: the source file of symbol s (DWARF opened on first use), or NULL. */
 const char *sym_dwarf__file(struct sym_elf *e, struct esym *s);

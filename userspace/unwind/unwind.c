@@ -17,10 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cfi.h"
 #include "base/hashtab.h"
+#include "hrprof.h"
 #include "base/log.h"
-#include "sym/sym_elf.h"
+#include "sym/sym.h"
 #include "unwind.h"
 #include "base/util.h"
 

@@ -21,6 +21,7 @@
 #   make fuzz       every libFuzzer harness (tests/fuzz/) for FUZZ_TIME seconds each
 #                   (default 300; make check runs each for 20)
 #   make format     clang-format the userspace sources
+#   make docs       docs/options.md and the man page, from the option table
 #
 # Quiet unless V=1.
 
@@ -97,7 +98,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
 WORKLOAD_DIR := $(BUILD_ROOT)/workloads
 
-.PHONY: all fuzz fuzz-bins deps deps-build deps-bench deps-check deps-build-check demo check check-release check-asan bench clean format \
+.PHONY: all docs fuzz fuzz-bins deps deps-build deps-bench deps-check deps-build-check demo check check-release check-asan bench clean format \
 	format-check workloads unit-tests kmod
 
 .SECONDEXPANSION:
@@ -148,6 +149,21 @@ $(O)/gen $(O)/tests:
 	$(Q)mkdir -p $@
 
 unit-tests: $(UNIT_BINS)
+
+# The option reference, written from the option table (tools/options_doc.c):
+# docs/options.md, and the man page docs/hrprof.1 from docs/hrprof.1.in.
+# Both are committed; tests/lint/options_docs.sh fails when they are stale.
+OPTIONS_DOC := $(O)/tools/options_doc
+$(OPTIONS_DOC): tools/options_doc.c $(call archives,options backend base)
+	$(call msg,TOOL,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(call archives,options backend base) $(LDFLAGS) \
+		$(call libs,options backend base)
+
+docs: $(OPTIONS_DOC)
+	$(call msg,GEN,docs/options.md docs/hrprof.1)
+	$(Q)$(OPTIONS_DOC) md >docs/options.md.tmp && mv docs/options.md.tmp docs/options.md
+	$(Q)$(OPTIONS_DOC) man docs/hrprof.1.in >docs/hrprof.1.tmp && mv docs/hrprof.1.tmp docs/hrprof.1
 
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD_ROOT)/fuzz/bin/%,$(FUZZ_SRCS))
@@ -242,7 +258,7 @@ demo: deps-build-check
 
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory format-check
-	$(Q)$(MAKE) --no-print-directory all unit-tests workloads kmod
+	$(Q)$(MAKE) --no-print-directory all unit-tests $(OPTIONS_DOC) workloads kmod
 	$(Q)if t=$$(tests/vm/debug_kernel.sh path 2>/dev/null); then \
 		$(MAKE) --no-print-directory kmod KDIR=$$t; fi
 	$(Q)$(MAKE) --no-print-directory SAN=1 all unit-tests
@@ -311,7 +327,7 @@ bench-vm: deps-check
 	$(Q)$(MAKE) --no-print-directory all workloads kmod
 	$(Q)tests/vm/bench_host.sh
 
-FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h userspace/*/*.c userspace/*/*.h include/*.h tests/unit/*.c tests/unit/*.h \
+FORMAT_FILES = $(wildcard userspace/*.c userspace/*.h userspace/*/*.c userspace/*/*.h tools/*.c include/*.h tests/unit/*.c tests/unit/*.h \
 		tests/fuzz/*.c tests/fuzz/*.h \
 		tests/workloads/*.c tests/vm/*.c tests/vm/*.h tests/bench/*.c)
 

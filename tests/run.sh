@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The test runner: every unit test program, in the release and the ASan/UBSan
-# build, then every integration test against each build's hrprof. A test
+# The test runner: the tree's own checks (tests/lint/), every unit test
+# program in the release and the ASan/UBSan build, then every integration
+# test against each build's hrprof. A test
 # exits 0 (pass), 77 (skip) or anything else (fail); a test that leaves a
 # kernel splat in dmesg fails too. Ends with "N passed, N failed, N skipped".
 #
@@ -57,6 +58,12 @@ run_one() { # name, command...
 		;;
 	esac
 }
+
+# The tree's own checks (tests/lint/): the layering of userspace/, the
+# option reference against the option table.
+for t in "$here"/lint/*.sh; do
+	run_one "lint/$(basename "$t" .sh)" env BUILD="$root/release" bash "$t"
+done
 
 for variant in release asan; do
 	for t in "$root/$variant"/tests/test_*; do

@@ -58,7 +58,7 @@ static const char *choice_name(const struct opt_choice *c, int value)
 }
 
 /* The choices' names, as "a, b, c". */
-static void choice_list(const struct opt_choice *c, char *buf, size_t n)
+void options_choice_list(const struct opt_choice *c, char *buf, size_t n)
 {
 	size_t off = 0;
 
@@ -152,7 +152,7 @@ static int opt_set_at(struct options *o, const struct opt_def *d, const char *s,
 				return 0;
 			}
 		}
-		choice_list(d->choices, list, sizeof(list));
+		options_choice_list(d->choices, list, sizeof(list));
 		return options_bad("%s: unknown %s '%s' (%s)", who, d->name, s, list);
 	case K_LEVEL:
 		if (log_level_parse(s, f))
@@ -230,7 +230,7 @@ void options_usage(FILE *out)
 			 d->arg ? " " : "", d->arg ? d->arg : "");
 		fprintf(out, "  %-28s %s", head, d->help);
 		if (d->kind == K_CHOICE) {
-			choice_list(d->choices, list, sizeof(list));
+			options_choice_list(d->choices, list, sizeof(list));
 			fprintf(out, ": %s", list);
 		}
 		if (d->def && d->kind != K_FLAG && d->env)

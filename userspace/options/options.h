@@ -115,6 +115,11 @@ int options_bad(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void options_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void options_free(struct options *opts);
 void options_usage(FILE *out);
+/* The reference of every option, from the table (options_doc.c): the
+ * Markdown of docs/options.md, or the man page's OPTIONS and ENVIRONMENT
+ * sections. */
+void options_doc_markdown(FILE *out);
+void options_doc_man(FILE *out);
 /* -e help: ddprof's event syntax as hrprof reads it. */
 void options_event_help(FILE *out);
 /*

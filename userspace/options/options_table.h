@@ -2,7 +2,8 @@
 /*
  * The one table of hrprof's options (options_table.c), read by options.c
  * to parse flags and the environment and to print --help and
- * --show_config.
+ * --show_config, and by options_doc.c to write the reference
+ * (docs/options.md, the man page's OPTIONS and ENVIRONMENT).
  */
 #ifndef HRPROF_OPTIONS_TABLE_H
 #define HRPROF_OPTIONS_TABLE_H
@@ -47,14 +48,16 @@ struct opt_def {
 	unsigned long lo, hi;
 	int value; /* K_SET */
 	const struct opt_choice *choices;
-	const char *def;  /* the default, as it would be written on the command line */
-	const char *arg;  /* the value's name in --help */
-	const char *what; /* "is not <what>", for K_UINT */
-	const char *help; /* NULL: not in --help (tests' own options) */
-	bool secret;	  /* never printed */
-	bool neg1_max;	  /* K_UINT: "-1" means hi (ddprof's "no limit") */
-	bool na_value;	  /* K_NA: takes a value */
-	const char *na;	  /* K_NA: why it has no effect, for the warning */
+	const char *def;    /* the default, as it would be written on the command line */
+	const char *arg;    /* the value's name in --help */
+	const char *what;   /* "is not <what>", for K_UINT */
+	const char *help;   /* NULL: not in --help (tests' own options) */
+	const char *doc;    /* more, for the reference (docs/options.md, the man page) */
+	const char *ddprof; /* one of ddprof's: how hrprof's compares; NULL: hrprof's own */
+	bool secret;	    /* never printed */
+	bool neg1_max;	    /* K_UINT: "-1" means hi (ddprof's "no limit") */
+	bool na_value;	    /* K_NA: takes a value */
+	const char *na;	    /* K_NA: why it has no effect, for the warning */
 };
 
 /* Where a value came from (struct options.given): a higher level wins. */
@@ -72,6 +75,9 @@ int options_set_from_config(struct options *o, const struct opt_def *d, const ch
 			    const char *who);
 /* Whether d was given (environment, config file or command line). */
 bool options_given(const struct options *o, const struct opt_def *d);
+
+/* The names of choices c, ", "-joined, into buf. */
+void options_choice_list(const struct opt_choice *c, char *buf, size_t n);
 
 extern const struct opt_def opts_table[];
 extern const size_t opts_count;

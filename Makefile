@@ -1,8 +1,9 @@
 # hrprof: one front door.
 #
 #   make            build the daemon/CLI into build/ (build/asan/ with SAN=1)
-#   make deps       install the Debian packages hrprof and its tests need
-#                   (make deps-build: only those the build and make demo need)
+#   make deps       install every Debian package hrprof, its tests, make bench and
+#                   make deb need (tools/deps.sh; each target installs what it
+#                   lacks itself, with no apt-get when nothing is missing)
 #   make demo       profile the bundled demo workload, write a pprof file, print the top
 #   make check      unit + integration tests, normal and ASan/UBSan builds
 #   make bench      overhead next to `perf record -g`, and without frame pointers next to
@@ -98,7 +99,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(O)/tests/%,$(UNIT_SRCS))
 
 WORKLOAD_DIR := $(BUILD_ROOT)/workloads
 
-.PHONY: all docs fuzz fuzz-bins deps deps-build deps-bench deps-check deps-build-check demo check check-release check-asan bench clean format \
+.PHONY: all docs fuzz fuzz-bins deps demo check bench clean format \
 	format-check workloads unit-tests kmod
 
 .SECONDEXPANSION:
@@ -177,7 +178,8 @@ $(BUILD_ROOT)/fuzz/bin/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(ALL_ARCHIVES)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/fuzz -fsanitize=fuzzer -o $@ $< $(ALL_ARCHIVES) $(LDFLAGS) $(ALL_LIBS)
 
-fuzz: deps-check
+fuzz:
+	$(Q)tools/deps.sh check
 	$(Q)$(MAKE) --no-print-directory fuzz-bins
 	$(Q)tests/fuzz/run.sh $(BUILD_ROOT)/fuzz $(FUZZ_TIME)
 
@@ -193,70 +195,18 @@ workloads:
 
 -include $(OBJS:.o=.d)
 
-# Debian packages: the build, then the tests (go tool pprof decodes profiles;
-# chromium, driven by python3-websocket, runs the flame graph's page).
-DEB_BUILD := gcc g++ make pkg-config libelf-dev libdw-dev libcurl4-openssl-dev libprotobuf-c-dev \
-	     protobuf-c-compiler liburing-dev libzstd-dev zlib1g-dev liblzma-dev \
-	     libdebuginfod-dev binutils
-DEB_TEST := golang-go linux-perf python3 clang-format zstd util-linux xz-utils perl ripgrep \
-	    debhelper dh-dkms lintian \
-	    elfutils debuginfod dwz clang libclang-rt-14-dev chromium python3-websocket
-# make bench also names code with its debug info (C++ and C).
-DEB_BENCH := libstdc++6-12-dbg libc6-dbg
-# The module's tests: both Debian 12 kernels, booted under qemu.
-DEB_KMOD := qemu-system-x86 busybox-static cpio kmod xz-utils dwarves dkms \
-	    linux-image-amd64 linux-headers-amd64 linux-image-6.12-amd64 linux-headers-6.12-amd64
-# make check-debug-kernel: Debian's 6.1 sources, built with the checkers.
-DEB_KDEBUG := linux-source-6.1 bc flex bison libssl-dev libelf-dev
-
-# make deps: everything (what make check needs); make deps-build: the build
-# alone (what make demo needs).
+# Debian packages: tools/deps.sh installs those missing (apt-get runs only
+# then, as root); make deps installs everything.
 deps:
-	@echo "installing: $(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD)"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-		$(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD)
+	$(Q)tools/deps.sh all
 
-deps-bench:
-	@echo "installing: $(DEB_BENCH)"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BENCH)
-
-deps-kdebug:
-	@echo "installing: $(DEB_KDEBUG)"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_KDEBUG)
-
-deps-build:
-	@echo "installing: $(DEB_BUILD)"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD)
-
-# deps-check / deps-build-check: run make deps / deps-build only when a
-# package is missing.
-missing = $$(for p in $(1); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
-	done)
-define install_missing
-	@missing="$(call missing,$(1))"; \
-	if [ -n "$$missing" ]; then \
-		echo "missing packages: $$missing"; \
-		[ "$$(id -u)" = 0 ] || { echo "run as root (sudo make ...) to install them"; exit 1; }; \
-		$(MAKE) --no-print-directory $(2); \
-	fi
-endef
-
-deps-check:
-	$(call install_missing,$(DEB_BUILD) $(DEB_TEST) $(DEB_KMOD),deps)
-
-deps-build-check:
-	$(call install_missing,$(DEB_BUILD),deps-build)
-
-demo: deps-build-check
+demo:
+	$(Q)tools/deps.sh build
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)tests/demo.sh $(O)/hrprof $(WORKLOAD_DIR)
 
-check: deps-check
+check:
+	$(Q)tools/deps.sh check
 	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory all unit-tests $(OPTIONS_DOC) workloads kmod
 	$(Q)if t=$$(tests/vm/debug_kernel.sh path 2>/dev/null); then \
@@ -269,22 +219,23 @@ check: deps-check
 # a slow body, a full spool and two SIGKILLs; judged for exactly-once
 # delivery, flat RSS and fds (tests/soak/). SAN=1: the ASan/UBSan build.
 SOAK_SECS ?= 3600
-soak: deps-check
+soak:
+	$(Q)tools/deps.sh check
 	$(Q)$(MAKE) --no-print-directory all workloads
 	$(Q)SOAK_SECS=$(SOAK_SECS) tests/soak/soak.sh $(O)/hrprof $(WORKLOAD_DIR) $(BUILD_ROOT)/soak$(if $(filter 1,$(SAN)),-asan)
 
 # The module's VM cases on the debug kernel alone, building it first (about
 # 12 minutes on 2 cores, cached in /var/cache/hrprof-kdebug; once cached,
 # make check runs the cases on it as well).
-check-debug-kernel: deps-check
-	$(call install_missing,$(DEB_KDEBUG),deps-kdebug)
+check-debug-kernel:
+	$(Q)tools/deps.sh check kdebug
 	$(Q)t=$$(tests/vm/debug_kernel.sh build) && \
 		$(MAKE) --no-print-directory all workloads kmod && \
 		$(MAKE) --no-print-directory kmod KDIR=$$t && \
 		tests/vm/run.sh $$t
 
-bench: deps-check
-	$(call install_missing,$(DEB_BENCH),deps-bench)
+bench:
+	$(Q)tools/deps.sh check bench
 	$(Q)$(MAKE) --no-print-directory all workloads $(O)/bench/unwind_replay $(O)/bench/cfi_compile \
 		$(O)/bench/sym_lines
 	$(Q)tests/bench/bench.sh $(O)/hrprof $(WORKLOAD_DIR)
@@ -297,14 +248,18 @@ bench: deps-check
 	$(Q)$(O)/bench/cfi_compile 5 $(wildcard $(CFI_BENCH_OBJECTS))
 	$(Q)$(O)/bench/sym_lines 5 5000 $(wildcard $(SYM_BENCH_OBJECTS))
 
-# Objects whose CFI compilation make bench times (those present).
-LIBDIR := /usr/lib/x86_64-linux-gnu
-CFI_BENCH_OBJECTS := $(LIBDIR)/libc.so.6 $(LIBDIR)/libstdc++.so.6 $(LIBDIR)/libpython3.11.so.1.0 \
-		     $(LIBDIR)/libperl.so.5.36 /usr/bin/python3.11 /usr/bin/rg
+# Objects whose CFI compilation make bench times (those present): the C
+# and C++ libraries, Debian's Python and Perl (their libraries as their own
+# configurations name them), ripgrep.
+LIBDIR = /usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch)
+PY_BENCH = $(shell /usr/bin/python3 -c 'import sysconfig as s; print(s.get_config_var("INSTSONAME"), s.get_config_var("VERSION"))' 2>/dev/null)
+PERL_LIB = $(shell perl -MConfig -e 'print $$Config{libperl}' 2>/dev/null)
+CFI_BENCH_OBJECTS = $(LIBDIR)/libc.so.6 $(LIBDIR)/libstdc++.so.6 $(LIBDIR)/$(word 1,$(PY_BENCH)) \
+		    $(LIBDIR)/$(PERL_LIB) /usr/bin/python$(word 2,$(PY_BENCH)) /usr/bin/rg
 
 # Objects whose naming make bench times: C++ (libstdc++ built with its
 # DWARF, from libstdc++6-12-dbg) and C (libc, its debug file from libc6-dbg).
-SYM_BENCH_OBJECTS := $(LIBDIR)/debug/libstdc++.so.6 $(LIBDIR)/libc.so.6
+SYM_BENCH_OBJECTS = $(LIBDIR)/debug/libstdc++.so.6 $(LIBDIR)/libc.so.6
 
 $(O)/bench/sym_lines: tests/bench/sym_lines.c $(call archives,sym base)
 	$(Q)mkdir -p $(@D)
@@ -323,7 +278,8 @@ $(O)/bench/unwind_replay: tests/bench/unwind_replay.c $(call archives,unwind sym
 		$(call archives,unwind sym proc base) $(LDFLAGS) $(call libs,unwind sym proc base)
 
 # The module against the perf backend and perf record, inside one qemu guest.
-bench-vm: deps-check
+bench-vm:
+	$(Q)tools/deps.sh check
 	$(Q)$(MAKE) --no-print-directory all workloads kmod
 	$(Q)tests/vm/bench_host.sh
 
@@ -393,18 +349,12 @@ dkms-remove:
 # dkms/debian/ as its debian/ (the changelog made from VERSION), without
 # this make's variables (BUILD_ROOT=... is the copy's own there), then
 # checked by lintian: any error fails.
-DEB_TOOLS := dpkg-dev debhelper dh-dkms lintian
 DEB_OUT := $(BUILD_ROOT)/deb
 DEB_TREE := $(DEB_OUT)/hrprof-$(VERSION)
 DEB_SOURCES := Makefile VERSION Kbuild README.md include kmod userspace dkms docs
 
-deps-deb:
-	@echo "installing: $(DEB_BUILD) $(DEB_TOOLS)"
-	apt-get update -q
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $(DEB_BUILD) $(DEB_TOOLS)
-
 deb:
-	$(call install_missing,$(DEB_BUILD) $(DEB_TOOLS),deps-deb)
+	$(Q)tools/deps.sh build deb
 	$(Q)rm -rf $(DEB_OUT) && mkdir -p $(DEB_TREE)
 	$(Q)cp -r $(DEB_SOURCES) $(DEB_TREE)/ && cp -r dkms/debian $(DEB_TREE)/debian
 	$(Q)printf 'hrprof (%s) unstable; urgency=medium\n\n  * hrprof %s.\n\n -- %s  %s\n' \
@@ -418,7 +368,7 @@ deb:
 		rc=$$?; cat $(DEB_OUT)/lintian.log; exit $$rc
 	$(Q)ls $(DEB_OUT)/*.deb
 
-.PHONY: kmod dkms-tree dkms-install dkms-remove bench-vm check-debug-kernel deps-kdebug soak deb deps-deb
+.PHONY: kmod dkms-tree dkms-install dkms-remove bench-vm check-debug-kernel soak deb
 
 clean:
 	$(Q)rm -rf $(BUILD_ROOT)

@@ -2,12 +2,14 @@
 /*
  * The unit tests' checks: CHECK(cond) and CHECKF(cond, fmt, ...) print one
  * line per failed check (where, what was expected, what came) and count it in
- * failures; main() returns failures ? 1 : 0 (or 77 to skip).
+ * failures; main() returns check_exit()'s 1 or 0 (or 77 to skip). And what
+ * several tests need besides: a file read whole.
  */
 #ifndef HRPROF_TEST_CHECK_H
 #define HRPROF_TEST_CHECK_H
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int failures;
 
@@ -30,6 +32,37 @@ static inline int check_exit(const char *name)
 		return 1;
 	}
 	return 0;
+}
+
+/* path's bytes, NUL-terminated, in a malloc'd buffer (its length in *len
+ * when len is not NULL); NULL when it cannot be read. */
+static inline char *file__slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL, *nb;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n + 4096 + 1 > cap) {
+			cap = (n + 4096 + 1) * 2;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return NULL;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+	} while (r);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
 }
 
 #endif

@@ -288,29 +288,6 @@ out:
 	pprof__free(p);
 }
 
-static char *file__slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			cap = (n + 4096 + 1) * 2;
-			buf = realloc(buf, cap);
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r);
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
 /* Entries in dir other than "." and "..", and how many look like our temps. */
 static int dir__count(const char *dir, int *temps)
 {
@@ -729,9 +706,7 @@ int main(void)
 	else
 		printf("SKIP: go not installed: go tool pprof checks skipped\n");
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	if (failures) {
-		printf("test_pprof: %d checks failed\n", failures);
-		return 1;
-	}
+	if (failures)
+		return check_exit("test_pprof");
 	return go ? 0 : 77;
 }

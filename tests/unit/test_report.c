@@ -47,29 +47,6 @@ static char *tmp_path(const char *name)
 	return bufs[i];
 }
 
-static char *file__slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f)
-		return NULL;
-	do {
-		if (n + 4096 + 1 > cap) {
-			cap = (n + 4096 + 1) * 2;
-			buf = realloc(buf, cap);
-		}
-		r = fread(buf + n, 1, cap - n - 1, f);
-		n += r;
-	} while (r);
-	fclose(f);
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
 static void file__write(const char *path, const void *data, size_t len)
 {
 	FILE *f = fopen(path, "wb");
@@ -794,9 +771,7 @@ int main(void)
 	else
 		printf("SKIP: go not installed: Go-written profile not checked\n");
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	if (failures) {
-		printf("test_report: %d checks failed\n", failures);
-		return 1;
-	}
+	if (failures)
+		return check_exit("test_report");
 	return go ? 0 : 77;
 }

@@ -1084,11 +1084,9 @@ int main(void)
 	test_bad_inputs();
 	test_corrupt();
 
-	if (failures) {
-		printf("%d check(s) failed; fixtures left in %s\n", failures, tmpdir);
-		return 1;
-	}
-	run("rm -rf '%s'", tmpdir);
-	printf("ok\n");
-	return 0;
+	if (failures)
+		printf("fixtures left in %s\n", tmpdir);
+	else
+		run("rm -rf '%s'", tmpdir);
+	return check_exit("test_sym_elf");
 }

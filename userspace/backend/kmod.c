@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/hrprof from the daemon's side (kmod.h): opening and checking its
+ * ABI, configuring it, mapping every CPU's ring, and the ioctls that give it
+ * targets, CFI tables and process mappings.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

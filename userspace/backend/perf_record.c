@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * perf ring records decoded (perf_record.h): samples into struct
+ * hrprof_record, side-band records and loss reports into backend_events
+ * calls, every size checked against the record's.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Every ring drained in time order (ring_merge.h): the oldest head record
+ * of all rings first, up to a time.
+ */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Writing files (fileio.h): whole buffers, whole files that appear at once
+ * (a temporary file, fsynced and renamed), gzip.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Logging (log.h): one line a message, prefixed with the level, to
+ * stderr, stdout, a file or syslog (log_syslog.c).
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The log's syslog mode (log_syslog.c), kept apart so that log.c does not
+ * see <syslog.h>'s names.
+ */
 #ifndef HRPROF_LOG_SYSLOG_H
 #define HRPROF_LOG_SYSLOG_H
 

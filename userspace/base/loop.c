@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The event loop on io_uring (loop.h): a multishot poll per watched fd,
+ * callbacks on the loop's thread; timerfds; why io_uring was refused.
+ */
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Small helpers the daemon's modules share (util.h), one of each.
+ */
 #include <errno.h>
 #include <grp.h>
 #include <inttypes.h>

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The export thread (export.h): a queue of snapshots the loop's thread
+ * pushes, each built into a pprof and handed to every exporter; the list of
+ * exporters a configuration asks for; --internal_stats.
+ */
 #include <errno.h>
 #include <inttypes.h>
 #include <malloc.h>

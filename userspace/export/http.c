@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * HTTP with libcurl (http.h): the intake's multipart upload, and a GET
+ * for the Agent's /info.
+ */
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * Datadog tags (tags.h): checked as Datadog checks them, the run's and
+ * each upload's, and the upload's event.json.
+ */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>

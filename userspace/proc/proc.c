@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The process table (proc.h): processes and threads from the side-band
+ * records and /proc, an immutable view of each process per change, JIT
+ * maps.
+ */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>

@@ -1,4 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * A period's snapshot (profile.h): the stack table and what the profile
+ * says of the period, handed from the loop's thread to the export thread.
+ */
 #include <stdlib.h>
 
 #include "profile.h"

@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * The stack table (profile.h): raw stacks deduplicated by a hash of
+ * their frames, process view, thread and flags, with counts, weights and,
+ * for the timeline, each sample's time.
+ */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>

@@ -9,10 +9,8 @@
  *   hrprof doctor [-p PID]           check what profiling needs here
  */
 #include <curl/curl.h>
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "base/log.h"
 #include "config.h"

@@ -169,7 +169,7 @@ int session_run(const struct session_config *cfg, const struct backend_ops *ops)
 	enum target_mode mode = cfg->sampling.mode;
 	struct export_stats es = {0};
 	sigset_t set, oldmask;
-	int target, err;
+	int target, err, rel;
 
 	session_events(&s, &ev);
 	err = block_signals(&set, &oldmask);
@@ -234,8 +234,8 @@ int session_run(const struct session_config *cfg, const struct backend_ops *ops)
 		log_error("event loop setup failed: %s", strerror(-err));
 		goto out;
 	}
-	if (target__release(&s.child))
-		log_error("cannot release the command: %s", strerror(errno));
+	if ((rel = target__release(&s.child)))
+		log_error("cannot release the command: %s", strerror(-rel));
 	if (!s.backend) {
 		session_wait_child(&s);
 		goto out;
@@ -245,6 +245,7 @@ int session_run(const struct session_config *cfg, const struct backend_ops *ops)
 		log_error("event loop failed: %s", strerror(-err));
 
 out:
+	target__abandon(&s.child);
 	if (s.backend && !s.stopping) {
 		ops->stop(s.backend);
 		session_rotate(&s, true);

@@ -76,12 +76,14 @@ int target__spawn(struct target *t, char **argv, const char *user, const sigset_
 
 int target__release(struct target *t)
 {
+	ssize_t n;
 	int err = 0;
 
 	if (t->go_fd < 0)
 		return 0;
-	if (write(t->go_fd, "g", 1) != 1)
-		err = errno ? -errno : -EIO;
+	n = write(t->go_fd, "g", 1);
+	if (n != 1)
+		err = n < 0 ? -errno : -EIO;
 	close(t->go_fd);
 	t->go_fd = -1;
 	return err;
@@ -96,13 +98,19 @@ bool target__ran(struct target *t)
 	       read(t->exec_fd, &err, sizeof(err)) == 0;
 }
 
-void target__close(struct target *t)
+void target__abandon(struct target *t)
 {
 	if (t->go_fd >= 0)
 		close(t->go_fd);
+	t->go_fd = -1;
+}
+
+void target__close(struct target *t)
+{
+	target__abandon(t);
 	if (t->exec_fd >= 0)
 		close(t->exec_fd);
-	t->go_fd = t->exec_fd = -1;
+	t->exec_fd = -1;
 }
 
 int target_exec(char **argv, const char *user)

@@ -25,9 +25,11 @@ struct target {
 int target__spawn(struct target *t, char **argv, const char *user, const sigset_t *oldmask);
 /* Lets the held command exec. Returns 0 or -errno. */
 int target__release(struct target *t);
+/* A command still held exits without running (127). */
+void target__abandon(struct target *t);
 /* True unless the command's exec failed (or it was never let go). */
 bool target__ran(struct target *t);
-/* Closes what t holds; a command still held exits without running. */
+/* Closes what t holds (a command still held is abandoned). */
 void target__close(struct target *t);
 
 /* Runs argv in this process (as user, when not NULL), unprofiled. Returns

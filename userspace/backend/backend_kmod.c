@@ -49,6 +49,7 @@ struct kmod_backend {
 	struct hrprof_umap *umaps; /* a process's, while they are given */
 	struct mapping **umap_of;  /* the mapping each of umaps is of */
 	size_t umaps_cap;
+	size_t umap_of_cap;
 	uint64_t tables_loaded, maps_given, table_errors;
 };
 
@@ -197,20 +198,9 @@ static void kmod_process_seen(struct backend *b, struct proc *p, struct unwinder
 		struct unwind_object_map om[4];
 		unsigned int k = unwinder__object_maps(u, p, p->maps[i], om, 4);
 
-		if (n + k > kb->umaps_cap) {
-			size_t cap = kb->umaps_cap ? kb->umaps_cap * 2 : 64;
-			struct hrprof_umap *m = realloc(kb->umaps, cap * sizeof(*m));
-			struct mapping **of;
-
-			if (!m)
-				return;
-			kb->umaps = m;
-			of = realloc(kb->umap_of, cap * sizeof(*of));
-			if (!of)
-				return;
-			kb->umap_of = of;
-			kb->umaps_cap = cap;
-		}
+		if (array__reserve(&kb->umaps, &kb->umaps_cap, n + k, sizeof(*kb->umaps)) ||
+		    array__reserve(&kb->umap_of, &kb->umap_of_cap, n + k, sizeof(*kb->umap_of)))
+			return;
 		for (unsigned int j = 0; j < k && n < HRPROF_MAPS_MAX; j++) {
 			uint32_t id = table_id(kb, &om[j], p->maps[i]->path);
 

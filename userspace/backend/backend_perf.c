@@ -61,15 +61,8 @@ static unsigned int perf_max_stack(unsigned int wanted)
 
 static int fds_push(struct perf_events *pe, int fd)
 {
-	if (pe->nfds == pe->fds_cap) {
-		size_t cap = pe->fds_cap ? pe->fds_cap * 2 : 64;
-		int *fds = realloc(pe->fds, cap * sizeof(*fds));
-
-		if (!fds)
-			return -ENOMEM;
-		pe->fds = fds;
-		pe->fds_cap = cap;
-	}
+	if (array__reserve(&pe->fds, &pe->fds_cap, pe->nfds + 1, sizeof(*pe->fds)))
+		return -ENOMEM;
 	pe->fds[pe->nfds++] = fd;
 	return 0;
 }
@@ -145,7 +138,7 @@ static int perf_open_one(struct perf_events *pe, int pid, int cpu)
 /* Opens the event for every thread of pid until no new thread appears. */
 static int perf_open_threads(struct perf_events *pe, int pid)
 {
-	size_t seen = 0, n;
+	size_t seen = 0, cap = 0, n;
 	int *tids = NULL;
 	bool fresh = true;
 
@@ -171,15 +164,10 @@ static int perf_open_threads(struct perf_events *pe, int pid)
 				known = tids[n] == tid;
 			if (known)
 				continue;
-			if (!(seen & (seen - 1))) {
-				int *t = realloc(tids, (seen ? seen * 2 : 16) * sizeof(*t));
-
-				if (!t) {
-					closedir(dir);
-					free(tids);
-					return -ENOMEM;
-				}
-				tids = t;
+			if (array__reserve(&tids, &cap, seen + 1, sizeof(*tids))) {
+				closedir(dir);
+				free(tids);
+				return -ENOMEM;
 			}
 			tids[seen++] = tid;
 			fresh = true;

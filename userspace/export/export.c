@@ -268,18 +268,11 @@ err_free:
 void export_thread__push(struct export_thread *t, struct snapshot *s)
 {
 	pthread_mutex_lock(&t->lock);
-	if (t->qlen == t->qcap) {
-		size_t cap = t->qcap ? t->qcap * 2 : 8;
-		struct snapshot **q = realloc(t->queue, cap * sizeof(*q));
-
-		if (!q) {
-			pthread_mutex_unlock(&t->lock);
-			log_error("out of memory: profile %" PRIu64 " dropped", s->seq);
-			snapshot__free(s);
-			return;
-		}
-		t->queue = q;
-		t->qcap = cap;
+	if (array__reserve(&t->queue, &t->qcap, t->qlen + 1, sizeof(*t->queue))) {
+		pthread_mutex_unlock(&t->lock);
+		log_error("out of memory: profile %" PRIu64 " dropped", s->seq);
+		snapshot__free(s);
+		return;
 	}
 	t->queue[t->qlen++] = s;
 	pthread_cond_signal(&t->cond);

@@ -25,6 +25,7 @@
 #include "base/fileio.h"
 #include "base/log.h"
 #include "spool.h"
+#include "base/util.h"
 
 #define SUFFIX	    ".hrspool"
 #define SUFFIX_TMP  ".tmp."
@@ -103,13 +104,8 @@ static int spool__list(struct spool *s, char ***out, size_t *n)
 			spool__ignore(s, de->d_name, st.st_mode);
 			continue;
 		}
-		if (*n == cap) {
-			char **p = realloc(names, (cap = cap ? cap * 2 : 16) * sizeof(*p));
-
-			if (!p)
-				break;
-			names = p;
-		}
+		if (array__reserve(&names, &cap, *n + 1, sizeof(*names)))
+			break;
 		names[*n] = strdup(de->d_name);
 		if (names[*n])
 			(*n)++;

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "proc.h"
 #include "base/u32map.h"
+#include "base/util.h"
 
 /* Bytes held by live process views, all tables together. */
 static size_t view_bytes;
@@ -289,20 +290,7 @@ struct thread *proc_table__thread(struct proc_table *t, uint32_t pid, uint32_t t
 
 static int proc__reserve(struct proc *p, size_t n)
 {
-	struct mapping **maps;
-	size_t cap;
-
-	if (p->nmaps + n <= p->maps_cap)
-		return 0;
-	cap = p->maps_cap ? p->maps_cap * 2 : 32;
-	while (cap < p->nmaps + n)
-		cap *= 2;
-	maps = realloc(p->maps, cap * sizeof(*maps));
-	if (!maps)
-		return -ENOMEM;
-	p->maps = maps;
-	p->maps_cap = cap;
-	return 0;
+	return array__reserve(&p->maps, &p->maps_cap, p->nmaps + n, sizeof(*p->maps));
 }
 
 static size_t proc__lower(const struct proc *p, uint64_t addr)

@@ -92,15 +92,8 @@ static uint64_t *idmap__slot(struct idmap *m, const void *owner, uint64_t addr)
 		if (k->owner == owner && k->addr == addr)
 			return &k->id;
 	}
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 1024;
-		struct idkey *keys = reallocarray(m->keys, cap, sizeof(*keys));
-
-		if (!keys)
-			return NULL;
-		m->keys = keys;
-		m->cap = cap;
-	}
+	if (array__reserve(&m->keys, &m->cap, m->n + 1, sizeof(*m->keys)))
+		return NULL;
 	m->keys[m->n] = key;
 	hashtab__fill(&m->tab, s, h, ++m->n);
 	return &m->keys[m->n - 1].id;
@@ -176,17 +169,11 @@ static uint64_t pprof_mapping_of(struct builder *b, const struct proc_view *p,
 				     e ? sym_elf__build_id(e) : "",
 				     e && !b->nosym && sym_elf__has_symbols(e), false);
 		if (*id >= b->nelfs) {
-			size_t n = b->nelfs ? b->nelfs * 2 : 64;
-			struct sym_elf **elfs;
+			size_t old = b->nelfs;
 
-			while (n <= *id)
-				n *= 2;
-			elfs = realloc(b->elfs, n * sizeof(*elfs));
-			if (!elfs)
+			if (array__reserve(&b->elfs, &b->nelfs, *id + 1, sizeof(*b->elfs)))
 				return 0;
-			memset(elfs + b->nelfs, 0, (n - b->nelfs) * sizeof(*elfs));
-			b->elfs = elfs;
-			b->nelfs = n;
+			memset(b->elfs + old, 0, (b->nelfs - old) * sizeof(*b->elfs));
 		}
 		b->elfs[*id] = e;
 	}

@@ -174,15 +174,8 @@ int stack_table__add(struct stack_table *t, const struct stack_owner *who, uint3
 			return 0;
 		}
 	}
-	if (t->len == t->order_cap) {
-		size_t cap = t->order_cap ? t->order_cap * 2 : 1024;
-		struct stack **order = realloc(t->order, cap * sizeof(*order));
-
-		if (!order)
-			return -ENOMEM;
-		t->order = order;
-		t->order_cap = cap;
-	}
+	if (array__reserve(&t->order, &t->order_cap, t->len + 1, sizeof(*t->order)))
+		return -ENOMEM;
 	s = arena_alloc(t, sizeof(*s) + (size_t)(nr_kernel + nr_user) * sizeof(uint64_t));
 	if (!s)
 		return -ENOMEM;

@@ -137,15 +137,8 @@ static long report__node(struct report *r, const char *name, char *owned)
 			return (long)(slot->val - 1);
 		}
 	}
-	if (r->nnodes == r->cap_nodes) {
-		size_t n = r->cap_nodes ? r->cap_nodes * 2 : 256;
-		struct report_node *nn = reallocarray(r->nodes, n, sizeof(*nn));
-
-		if (!nn)
-			goto oom;
-		r->nodes = nn;
-		r->cap_nodes = n;
-	}
+	if (array__reserve(&r->nodes, &r->cap_nodes, r->nnodes + 1, sizeof(*r->nodes)))
+		goto oom;
 	r->nodes[r->nnodes] = (struct report_node){.name = name, .owned = owned};
 	hashtab__fill(&r->by_name, slot, h, ++r->nnodes);
 	return (long)(r->nnodes - 1);

@@ -232,17 +232,7 @@ static void sym_cache__alias(struct sym_cache *c, const char *key, struct sym_el
 
 static bool sym_cache__reserve(struct sym_cache *c)
 {
-	size_t cap = c->elfs_cap ? c->elfs_cap * 2 : 16;
-	struct sym_elf **p;
-
-	if (c->nelfs < c->elfs_cap)
-		return true;
-	p = realloc(c->elfs, cap * sizeof(*p));
-	if (!p)
-		return false;
-	c->elfs = p;
-	c->elfs_cap = cap;
-	return true;
+	return !array__reserve(&c->elfs, &c->elfs_cap, c->nelfs + 1, sizeof(*c->elfs));
 }
 
 static struct hnode *sym_cache__find_alias(struct sym_cache *c, const char *key, const char *path)

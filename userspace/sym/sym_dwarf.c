@@ -36,15 +36,8 @@ static int dw_range_cmp(const void *a, const void *b)
 
 static bool sym_elf__dw_add_range(struct sym_elf *e, size_t *cap, uint64_t lo, uint64_t hi)
 {
-	if (e->nranges == *cap) {
-		size_t n = *cap ? *cap * 2 : 64;
-		struct dw_range *r = realloc(e->ranges, n * sizeof(*r));
-
-		if (!r)
-			return false;
-		e->ranges = r;
-		*cap = n;
-	}
+	if (array__reserve(&e->ranges, cap, e->nranges + 1, sizeof(*e->ranges)))
+		return false;
 	e->ranges[e->nranges].lo = lo;
 	e->ranges[e->nranges].hi = hi;
 	e->ranges[e->nranges].cu = e->ncus - 1;
@@ -124,15 +117,8 @@ static bool sym_elf__dw_open(struct sym_elf *e)
 
 		if (type != DW_UT_compile && type != DW_UT_skeleton)
 			continue;
-		if (e->ncus == cus_cap) {
-			size_t n = cus_cap ? cus_cap * 2 : 64;
-			struct dw_cu *p = realloc(e->cus, n * sizeof(*p));
-
-			if (!p)
-				return false;
-			e->cus = p;
-			cus_cap = n;
-		}
+		if (array__reserve(&e->cus, &cus_cap, e->ncus + 1, sizeof(*e->cus)))
+			return false;
 		e->cus[e->ncus].die = die;
 		e->cus[e->ncus].scanned = false;
 		e->ncus++;
@@ -175,15 +161,8 @@ static void sym_elf__dw_add_sub(struct sym_elf *e, Dwarf_Die *die, uint64_t lo, 
 {
 	if (hi <= lo || e->nsubs >= DWARF_SUBS_MAX)
 		return;
-	if (e->nsubs == e->subs_cap) {
-		size_t n = e->subs_cap ? e->subs_cap * 2 : 256;
-		struct dw_sub *p = realloc(e->subs, n * sizeof(*p));
-
-		if (!p)
-			return; /* names stay right; its inlined calls go unseen */
-		e->subs = p;
-		e->subs_cap = n;
-	}
+	if (array__reserve(&e->subs, &e->subs_cap, e->nsubs + 1, sizeof(*e->subs)))
+		return; /* names stay right; its inlined calls go unseen */
 	e->subs[e->nsubs].lo = lo;
 	e->subs[e->nsubs].hi = hi;
 	e->subs[e->nsubs].die = *die;
@@ -332,15 +311,8 @@ static void dw_fn_name(struct sym_elf *e, Dwarf_Die *die, struct sym_frame *f)
 				f->name = e->dn[slot->val - 1].name;
 			return;
 		}
-	if (e->ndn == e->dn_cap) {
-		size_t n = e->dn_cap ? e->dn_cap * 2 : 64;
-		struct dw_name *p = realloc(e->dn, n * sizeof(*p));
-
-		if (!p)
-			return;
-		e->dn = p;
-		e->dn_cap = n;
-	}
+	if (array__reserve(&e->dn, &e->dn_cap, e->ndn + 1, sizeof(*e->dn)))
+		return;
 	e->dn[e->ndn].raw = raw;
 	e->dn[e->ndn].name = sym_demangle(raw);
 	if (e->dn[e->ndn].name)

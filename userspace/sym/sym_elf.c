@@ -19,6 +19,7 @@
 
 #include "base/log.h"
 #include "sym_elf.h"
+#include "base/util.h"
 
 struct raw_sym {
 	uint64_t addr;
@@ -70,19 +71,9 @@ static bool collect__name(struct collect *c, const char *name, uint32_t *off)
 
 	if (c->nlen + len > UINT32_MAX)
 		return false;
-	if (c->nlen + len > c->ncap) {
-		size_t cap = c->ncap ? c->ncap : 4096;
-		char *p;
-
-		while (cap < c->nlen + len)
-			cap *= 2;
-		p = realloc(c->names, cap);
-		if (!p) {
-			c->oom = true;
-			return false;
-		}
-		c->names = p;
-		c->ncap = cap;
+	if (array__reserve(&c->names, &c->ncap, c->nlen + len, 1)) {
+		c->oom = true;
+		return false;
 	}
 	memcpy(c->names + c->nlen, name, len);
 	*off = (uint32_t)c->nlen;
@@ -92,16 +83,9 @@ static bool collect__name(struct collect *c, const char *name, uint32_t *off)
 
 static bool collect__add(struct collect *c, const struct raw_sym *r)
 {
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct raw_sym *v = realloc(c->v, cap * sizeof(*v));
-
-		if (!v) {
-			c->oom = true;
-			return false;
-		}
-		c->v = v;
-		c->cap = cap;
+	if (array__reserve(&c->v, &c->cap, c->n + 1, sizeof(*c->v))) {
+		c->oom = true;
+		return false;
 	}
 	c->v[c->n++] = *r;
 	return true;

@@ -179,15 +179,9 @@ int sym_fetcher__get(struct sym_fetcher *f, const char *build_id, uint64_t deadl
 	pthread_mutex_lock(&f->lock);
 	e = fetch_find(f, build_id);
 	if (!e) {
-		if (f->n == FETCH_MAX ||
-		    (f->n == f->cap &&
-		     !(e = reallocarray(f->v, f->cap ? f->cap * 2 : 16, sizeof(*f->v))))) {
+		if (f->n == FETCH_MAX || array__reserve(&f->v, &f->cap, f->n + 1, sizeof(*f->v))) {
 			pthread_mutex_unlock(&f->lock);
 			return SYM_FETCH_FAILED;
-		}
-		if (f->n == f->cap) {
-			f->v = e;
-			f->cap = f->cap ? f->cap * 2 : 16;
 		}
 		e = &f->v[f->n++];
 		memset(e, 0, sizeof(*e));

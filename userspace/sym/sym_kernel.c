@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sym.h"
+#include "base/util.h"
 
 /* How far past the last text symbol of a module (or of a run of text with no
  * other symbol after it) an address is still taken to be in that symbol. */
@@ -39,18 +40,8 @@ static int ksyms__str(struct ksyms *k, const char *s, size_t len, uint32_t *off)
 {
 	if (k->nlen + len + 1 > UINT32_MAX)
 		return -E2BIG;
-	if (k->nlen + len + 1 > k->ncap) {
-		size_t cap = k->ncap ? k->ncap : 1 << 16;
-		char *p;
-
-		while (cap < k->nlen + len + 1)
-			cap *= 2;
-		p = realloc(k->names, cap);
-		if (!p)
-			return -ENOMEM;
-		k->names = p;
-		k->ncap = cap;
-	}
+	if (array__reserve(&k->names, &k->ncap, k->nlen + len + 1, 1))
+		return -ENOMEM;
 	memcpy(k->names + k->nlen, s, len);
 	k->names[k->nlen + len] = '\0';
 	*off = (uint32_t)k->nlen;
@@ -74,15 +65,9 @@ static int ksyms__module(struct ksyms *k, const char *mod, size_t len, uint32_t 
 			return 0;
 		}
 	}
-	if (k->nmods + 1 >= k->mods_cap) {
-		size_t cap = k->mods_cap ? k->mods_cap * 2 : 64;
-		uint32_t *p = realloc(k->mods, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		k->mods = p;
-		k->mods_cap = cap;
-	}
+	/* room for the new one, and for mods[0] when it is the first */
+	if (array__reserve(&k->mods, &k->mods_cap, k->nmods + 2, sizeof(*k->mods)))
+		return -ENOMEM;
 	if (!k->nmods)
 		k->mods[k->nmods++] = 0;
 	err = ksyms__str(k, buf, len + 2, &k->mods[k->nmods]);
@@ -94,15 +79,8 @@ static int ksyms__module(struct ksyms *k, const char *mod, size_t len, uint32_t 
 
 static int ksyms__add(struct ksyms *k, const struct ksym *s)
 {
-	if (k->n == k->cap) {
-		size_t cap = k->cap ? k->cap * 2 : 4096;
-		struct ksym *p = realloc(k->v, cap * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		k->v = p;
-		k->cap = cap;
-	}
+	if (array__reserve(&k->v, &k->cap, k->n + 1, sizeof(*k->v)))
+		return -ENOMEM;
 	k->v[k->n++] = *s;
 	return 0;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sym.h"
+#include "base/util.h"
 
 struct pm_entry {
 	uint64_t start;
@@ -40,18 +41,8 @@ static int perfmap__str(struct perfmap *m, const char *s, size_t len, uint32_t *
 {
 	if (m->nlen + len + 1 > UINT32_MAX)
 		return -E2BIG;
-	if (m->nlen + len + 1 > m->ncap) {
-		size_t cap = m->ncap ? m->ncap : 4096;
-		char *p;
-
-		while (cap < m->nlen + len + 1)
-			cap *= 2;
-		p = realloc(m->names, cap);
-		if (!p)
-			return -ENOMEM;
-		m->names = p;
-		m->ncap = cap;
-	}
+	if (array__reserve(&m->names, &m->ncap, m->nlen + len + 1, 1))
+		return -ENOMEM;
 	memcpy(m->names + m->nlen, s, len);
 	m->names[m->nlen + len] = '\0';
 	*off = (uint32_t)m->nlen;
@@ -107,15 +98,8 @@ static int perfmap__parse(struct perfmap *m, char *line)
 		if (err)
 			return err;
 	}
-	if (m->ne == m->ecap) {
-		size_t cap = m->ecap ? m->ecap * 2 : 256;
-		struct pm_entry *v = realloc(m->e, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->e = v;
-		m->ecap = cap;
-	}
+	if (array__reserve(&m->e, &m->ecap, m->ne + 1, sizeof(*m->e)))
+		return -ENOMEM;
 	m->e[m->ne++] = e;
 	return 0;
 }

@@ -14,6 +14,7 @@
 
 #include "cfi.h"
 #include "unwind.h"
+#include "base/util.h"
 
 /* Register numbers above this are refused: libdw sizes a frame's rules by
  * the largest register named, so one CFA instruction naming register
@@ -359,14 +360,9 @@ bool cfi_section_sane(Elf *elf, Elf_Data *data, bool eh)
 			ok = false;
 			break;
 		}
-		if (ncies == cap) {
-			struct cie_info *p = realloc(cies, (cap = cap ? cap * 2 : 16) * sizeof(*p));
-
-			if (!p) {
-				ok = false;
-				break;
-			}
-			cies = p;
+		if (array__reserve(&cies, &cap, ncies + 1, sizeof(*cies))) {
+			ok = false;
+			break;
 		}
 		ci.off = off;
 		cies[ncies++] = ci;

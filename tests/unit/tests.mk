@@ -20,3 +20,5 @@ USES_test_sym_kernel := sym base
 USES_test_sym_perfmap := sym base
 USES_test_tags := export base
 USES_test_u32map := base
+USES_test_export := export profile proto proc sym base
+USES_test_profile := profile report proto proc sym base

@@ -310,7 +310,7 @@ static void *agent_main(void *arg)
 	struct spool_entry se = {0};
 	struct job *cur = NULL;
 	unsigned int attempts = 0;
-	uint64_t not_before = 0;
+	uint64_t not_before = 0, taken = 0;
 
 	if (!http)
 		log_error("upload thread: out of memory");
@@ -322,6 +322,7 @@ static void *agent_main(void *arg)
 		if (a->finishing && now >= a->deadline)
 			break;
 		if (!cur && !se.path) {
+			taken = a->taken;
 			pthread_mutex_unlock(&a->lock);
 			if (!a->spool || spool__take(a->spool, &se))
 				memset(&se, 0, sizeof(se));
@@ -334,7 +335,10 @@ static void *agent_main(void *arg)
 		if (!cur && !se.path) {
 			if (a->finishing)
 				break;
-			wait_until_locked(a, 0);
+			/* A profile spooled while the spool was looked at: its
+			 * signal came before this wait, so look again. */
+			if (a->taken == taken)
+				wait_until_locked(a, 0);
 			continue;
 		}
 		if (now < not_before) {

@@ -237,31 +237,44 @@ struct exporter *exporters__new(const struct export_config *cfg, int pid)
 	return head;
 }
 
+static void exporters__free(struct exporter *e)
+{
+	struct exporter *next;
+
+	for (; e; e = next) {
+		next = e->next;
+		e->free(e);
+	}
+}
+
 int export_thread__start(struct export_thread **out, const struct export_config *cfg,
 			 struct exporter *exporters)
 {
 	struct export_thread *t = calloc(1, sizeof(*t));
-	int err;
+	int err = -ENOMEM;
 
 	if (!t)
-		return -ENOMEM;
+		goto err_exporters;
 	t->cfg = *cfg;
 	t->exporters = exporters;
 	t->sy = symbolizer__new(cfg->debuginfod_wait_ms);
+	if (!t->sy)
+		goto err_free;
 	pthread_mutex_init(&t->lock, NULL);
 	pthread_cond_init(&t->cond, NULL);
-	if (!t->sy) {
-		err = -ENOMEM;
-		goto err_free;
-	}
 	err = -pthread_create(&t->thread, NULL, export_main, t);
 	if (err)
-		goto err_free;
+		goto err_destroy;
 	*out = t;
 	return 0;
+err_destroy:
+	pthread_mutex_destroy(&t->lock);
+	pthread_cond_destroy(&t->cond);
 err_free:
 	symbolizer__free(t->sy);
 	free(t);
+err_exporters:
+	exporters__free(exporters);
 	return err;
 }
 
@@ -281,8 +294,6 @@ void export_thread__push(struct export_thread *t, struct snapshot *s)
 
 void export_thread__finish(struct export_thread *t, struct export_stats *st)
 {
-	struct exporter *e, *next;
-
 	if (!t)
 		return;
 	pthread_mutex_lock(&t->lock);
@@ -292,10 +303,7 @@ void export_thread__finish(struct export_thread *t, struct export_stats *st)
 	pthread_join(t->thread, NULL);
 	if (st)
 		*st = t->stats;
-	for (e = t->exporters; e; e = next) {
-		next = e->next;
-		e->free(e);
-	}
+	exporters__free(t->exporters);
 	symbolizer__free(t->sy);
 	free(t->queue);
 	pthread_mutex_destroy(&t->lock);

@@ -49,7 +49,6 @@ static void config_export(const struct options *o, struct export_config *c)
 		{
 		    .frequency = o->frequency,
 		    .count_periods = o->event == EVENT_CYCLES,
-		    .max_frames = o->max_frames,
 		    .timeline = o->timeline,
 		    .show_samples = o->show_samples,
 		    .inlined_functions = o->inlined_functions,

@@ -153,7 +153,7 @@ static void rec_init(struct rec *r, int id, struct exporter *next)
 }
 
 static const struct export_config export_cfg = {
-    .profile = {.frequency = 99, .max_frames = 64},
+    .profile = {.frequency = 99},
     .worker_period = 1000,
 };
 

@@ -10,7 +10,8 @@
  * comments, each sample's values, labels and location chain (leaf first,
  * the root frame last), mappings (build id against the program's own note),
  * locations shared between processes, [lost]; then cycles' values
- * (count_periods), --disable_symbolization and the timeline.
+ * (count_periods), --disable_symbolization, the timeline, and an address
+ * that is one stack's leaf and another's caller.
  *
  * Made-up pids are above the kernel's largest pid_max (4194304), so that no
  * /proc/<pid>/ exists for them: files are opened by their host path.
@@ -28,6 +29,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "pprof_check.h"
 #include "hrprof.h"
 #include "proc/proc.h"
 #include "profile/profile.h"
@@ -259,70 +261,6 @@ static int build_load(const struct snapshot *s, struct symbolizer *sy,
 	return err;
 }
 
-static const char *str(const struct pprof_file *f, int64_t i)
-{
-	return pprof_str(f->pr, i);
-}
-
-static const Perftools__Profiles__Mapping *mapping_of(const struct pprof_file *f, uint64_t id)
-{
-	long i = pprof_id_map__find(&f->maps, id);
-
-	return i < 0 ? NULL : f->pr->mapping[i];
-}
-
-static const Perftools__Profiles__Function *function_of(const struct pprof_file *f, uint64_t id)
-{
-	long i = pprof_id_map__find(&f->fns, id);
-
-	return i < 0 ? NULL : f->pr->function[i];
-}
-
-/* Location id as "function:line [mapping file] 0xaddress": "-" for a
- * location without lines (an address only) or without a mapping; the
- * lines of inlined calls joined by '/'. */
-static void loc_describe(const struct pprof_file *f, uint64_t id, char *buf, size_t n)
-{
-	long i = pprof_id_map__find(&f->locs, id);
-	const Perftools__Profiles__Location *l = i < 0 ? NULL : f->pr->location[i];
-	const Perftools__Profiles__Mapping *m;
-	size_t off = 0;
-
-	if (!l) {
-		snprintf(buf, n, "no location %" PRIu64, id);
-		return;
-	}
-	m = mapping_of(f, l->mapping_id);
-	for (size_t k = 0; k < l->n_line && off < n; k++) {
-		const Perftools__Profiles__Function *fn = function_of(f, l->line[k]->function_id);
-
-		off += (size_t)snprintf(buf + off, n - off, "%s%s:%" PRId64, k ? "/" : "",
-					fn ? str(f, fn->name) : "?", l->line[k]->line);
-	}
-	if (off < n)
-		snprintf(buf + off, n - off, "%s [%s] 0x%" PRIx64, l->n_line ? "" : "-",
-			 l->mapping_id ? (m ? str(f, m->filename) : "?") : "-", l->address);
-}
-
-/* Sample i's labels as "key=value,...", in their order. */
-static void labels_describe(const struct pprof_file *f, size_t i, char *buf, size_t n)
-{
-	const Perftools__Profiles__Sample *s = f->pr->sample[i];
-	size_t off = 0;
-
-	buf[0] = 0;
-	for (size_t k = 0; k < s->n_label && off < n; k++) {
-		const Perftools__Profiles__Label *l = s->label[k];
-
-		if (l->str)
-			off += (size_t)snprintf(buf + off, n - off, "%s%s=%s", k ? "," : "",
-						str(f, l->key), str(f, l->str));
-		else
-			off += (size_t)snprintf(buf + off, n - off, "%s%s=%" PRId64, k ? "," : "",
-						str(f, l->key), l->num);
-	}
-}
-
 /* Sample i is worth (v0, v1), labelled labels, its locations frames (leaf
  * first, NULL-terminated). */
 static void check_sample(const struct pprof_file *f, const char *what, size_t i, int64_t v0,
@@ -466,7 +404,7 @@ static const struct {
 static void test_cpu_clock(const struct fixture *fx, const struct snapshot *s,
 			   struct symbolizer *sy)
 {
-	struct profile_config cfg = {.frequency = 100, .max_frames = 127};
+	struct profile_config cfg = {.frequency = 100};
 	const Perftools__Profiles__Function *fn;
 	struct pprof_file f;
 	struct chains ch;
@@ -538,7 +476,7 @@ out:
 static void test_count_periods(const struct fixture *fx, const struct snapshot *s,
 			       struct symbolizer *sy)
 {
-	struct profile_config cfg = {.frequency = 1000, .max_frames = 127, .count_periods = true};
+	struct profile_config cfg = {.frequency = 1000, .count_periods = true};
 	struct pprof_file f;
 	struct chains ch;
 	uint64_t samples = 0;
@@ -560,8 +498,7 @@ out:
  * mappings (build ids kept, no functions); the rest named as ever. */
 static void test_nosym(const struct fixture *fx, const struct snapshot *s, struct symbolizer *sy)
 {
-	struct profile_config cfg = {
-	    .frequency = 100, .max_frames = 127, .disable_symbolization = true};
+	struct profile_config cfg = {.frequency = 100, .disable_symbolization = true};
 	struct pprof_file f;
 	struct chains ch;
 	uint64_t samples = 0;
@@ -593,7 +530,7 @@ out:
  */
 static void test_timeline(const struct fixture *fx, struct symbolizer *sy)
 {
-	struct profile_config cfg = {.frequency = 100, .max_frames = 127, .timeline = true};
+	struct profile_config cfg = {.frequency = 100, .timeline = true};
 	struct stack_table *t = stack_table__new();
 	struct stack_owner b = {.view = fx->other, .pid = PID_B, .tid = PID_B + 1};
 	struct stack_owner u = {.view = NULL, .pid = PID_U, .tid = PID_U + 1};
@@ -657,6 +594,69 @@ out:
 	snapshot__free(s);
 }
 
+/*
+ * An address that is one stack's leaf and another's caller (a sample taken
+ * just after a call returned): the caller's frame is named by the call, the
+ * address before it, whichever stack the builder meets first.
+ */
+static void test_leaf_and_caller(const struct fixture *fx, struct symbolizer *sy)
+{
+	struct profile_config cfg = {.frequency = 100};
+	struct stack_owner a = {.view = fx->after, .pid = PID_A, .tid = PID_A};
+	uint64_t leaf[] = {fx->ret_ip}, both[] = {fx->callee_ip, fx->ret_ip};
+	char call[64], got[768];
+
+	snprintf(call, sizeof(call), "profile_caller:%d ", call_line);
+	for (int leaf_first = 0; leaf_first < 2; leaf_first++) {
+		struct stack_table *t = stack_table__new();
+		struct snapshot *s = snapshot__new(t);
+		struct pprof_file f = {0};
+		uint64_t samples = 0;
+		int callers = 0, leaves = 0;
+
+		CHECK(t && s);
+		if (!t || !s) {
+			stack_table__free(t);
+			free(s);
+			return;
+		}
+		strcpy(a.thread_name, "worker");
+		if (leaf_first)
+			CHECK(!stack_table__add(t, &a, 0, NULL, 0, leaf, 1, MS, 0));
+		CHECK(!stack_table__add(t, &a, 0, NULL, 0, both, 2, MS, 0));
+		if (!leaf_first)
+			CHECK(!stack_table__add(t, &a, 0, NULL, 0, leaf, 1, MS, 0));
+		s->start_ns = START_NS;
+		s->end_ns = START_NS + 1000 * MS;
+		s->backend = "perf";
+		if (!build_load(s, sy, &cfg, "leaf_and_caller", &f, &samples)) {
+			for (size_t i = 0; i < f.pr->n_sample; i++) {
+				const Perftools__Profiles__Sample *x = f.pr->sample[i];
+
+				if (x->n_location_id == 3) {
+					loc_describe(&f, x->location_id[1], got, sizeof(got));
+					CHECKF(
+					    !strncmp(got, call, strlen(call)),
+					    "leaf first %d: the caller frame is '%s', want '%s...'",
+					    leaf_first, got, call);
+					callers++;
+				} else if (x->n_location_id == 2) {
+					loc_describe(&f, x->location_id[0], got, sizeof(got));
+					CHECKF(!strncmp(got, "profile_caller:", 15),
+					       "leaf first %d: the leaf frame is '%s'", leaf_first,
+					       got);
+					leaves++;
+				}
+			}
+		}
+		CHECKF(callers == 1 && leaves == 1,
+		       "leaf first %d: %d samples with the caller frame, %d with the leaf",
+		       leaf_first, callers, leaves);
+		pprof_file__free(&f);
+		snapshot__free(s);
+	}
+}
+
 int main(void)
 {
 	struct fixture fx;
@@ -678,6 +678,7 @@ int main(void)
 		test_count_periods(&fx, s, sy);
 		test_nosym(&fx, s, sy);
 		test_timeline(&fx, sy);
+		test_leaf_and_caller(&fx, sy);
 	}
 	snapshot__free(s);
 	symbolizer__free(sy);

@@ -65,22 +65,27 @@ void symbolizer__trim(struct symbolizer *sy)
 	sy->ksyms = NULL;
 }
 
-/* (owner, address) -> id: locations by mapping and address, mappings by pointer. */
+/*
+ * (owner, address, caller) -> id: locations by mapping, address and whether
+ * the address is a caller's (a return address, named by the call before it)
+ * or the leaf's; mappings by pointer.
+ */
 struct idmap {
 	struct hashtab tab; /* key index + 1 */
 	struct idkey {
 		const void *owner;
 		uint64_t addr;
+		uint64_t caller;
 		uint64_t id;
 	} * keys;
 	size_t n, cap;
 };
 
-/* The id stored for (owner, addr), 0 when new: the caller sets it. NULL
- * when out of memory. The pointer lasts until the next call. */
-static uint64_t *idmap__slot(struct idmap *m, const void *owner, uint64_t addr)
+/* The id stored for (owner, addr, caller), 0 when new: the caller sets it.
+ * NULL when out of memory. The pointer lasts until the next call. */
+static uint64_t *idmap__slot(struct idmap *m, const void *owner, uint64_t addr, bool caller)
 {
-	struct idkey key = {owner, addr, 0};
+	struct idkey key = {owner, addr, caller, 0};
 	uint64_t h = hash_bytes(&key, offsetof(struct idkey, id));
 	struct hashtab_slot *s;
 
@@ -89,7 +94,7 @@ static uint64_t *idmap__slot(struct idmap *m, const void *owner, uint64_t addr)
 	for (s = hashtab__probe(&m->tab, h); s->val; s = hashtab__next(&m->tab, s)) {
 		struct idkey *k = &m->keys[s->val - 1];
 
-		if (k->owner == owner && k->addr == addr)
+		if (k->owner == owner && k->addr == addr && k->caller == caller)
 			return &k->id;
 	}
 	if (array__reserve(&m->keys, &m->cap, m->n + 1, sizeof(*m->keys)))
@@ -129,7 +134,7 @@ static uint64_t synthetic_location(struct builder *b, const char *name)
 
 	if (!fn)
 		return 0;
-	id = idmap__slot(&b->locs, (const void *)1, fn);
+	id = idmap__slot(&b->locs, (const void *)1, fn, false);
 	if (id && !*id)
 		*id = pprof__location(b->pp, 0, 0, fn);
 	return id ? *id : 0;
@@ -158,7 +163,7 @@ static struct sym_elf *open_elf(struct builder *b, const struct proc_view *p,
 static uint64_t pprof_mapping_of(struct builder *b, const struct proc_view *p,
 				 const struct mapping *m, struct sym_elf **elf)
 {
-	uint64_t *id = idmap__slot(&b->maps, m, 0);
+	uint64_t *id = idmap__slot(&b->maps, m, 0, false);
 	struct sym_elf *e;
 
 	if (!id)
@@ -194,7 +199,7 @@ static uint64_t user_location(struct builder *b, const struct proc_view *p, uint
 
 	if (p)
 		m = proc_view__find_mapping(p, look);
-	id = idmap__slot(&b->locs, m ? (const void *)m : (const void *)p, ip);
+	id = idmap__slot(&b->locs, m ? (const void *)m : (const void *)p, ip, !leaf);
 	if (!id)
 		return 0;
 	if (*id)
@@ -242,7 +247,7 @@ static uint64_t user_location(struct builder *b, const struct proc_view *p, uint
 
 static uint64_t kernel_location(struct builder *b, uint64_t ip, bool leaf)
 {
-	uint64_t *id = idmap__slot(&b->locs, NULL, ip), fn;
+	uint64_t *id = idmap__slot(&b->locs, NULL, ip, !leaf), fn;
 	struct sym_info info;
 	char name[64];
 
@@ -382,10 +387,11 @@ static int add_timeline(struct builder *b, const struct stack_table *t, uint64_t
 	const struct stack_time *times = stack_table__times(t, &ntimes);
 	uint64_t *timed = calloc(nstacks ? nstacks : 1, 2 * sizeof(*timed));
 	size_t *off = calloc(nstacks + 1, sizeof(*off));
+	unsigned int *nlocs = calloc(nstacks ? nstacks : 1, sizeof(*nlocs));
 	uint64_t *all = NULL;
 	int err = -ENOMEM;
 
-	if (!timed || !off)
+	if (!timed || !off || !nlocs)
 		goto out;
 	for (size_t i = 0; i < ntimes; i++) {
 		timed[2 * times[i].stack]++;
@@ -410,7 +416,7 @@ static int add_timeline(struct builder *b, const struct stack_table *t, uint64_t
 			err = n;
 			goto out;
 		}
-		off[i] = off[i] << 16 | (size_t)n; /* start and count: a stack has < 2^16 */
+		nlocs[i] = (unsigned int)n;
 		if (st->count > timed[2 * i]) {
 			err = add_stack(b, st, st->count - timed[2 * i],
 					st->weight - timed[2 * i + 1], locs);
@@ -432,10 +438,10 @@ static int add_timeline(struct builder *b, const struct stack_table *t, uint64_t
 			at = (int64_t)b->snap->end_ns;
 		labels[nl++] = (struct pprof_label){.key = "end_timestamp_ns", .num = at};
 		if (b->show)
-			show_sample(b, st, all + (off[times[i].stack] >> 16),
-				    (int)(off[times[i].stack] & 0xffff), values[0]);
-		err = pprof__sample(b->pp, all + (off[times[i].stack] >> 16),
-				    off[times[i].stack] & 0xffff, values, labels, nl);
+			show_sample(b, st, all + off[times[i].stack], (int)nlocs[times[i].stack],
+				    values[0]);
+		err = pprof__sample(b->pp, all + off[times[i].stack], nlocs[times[i].stack], values,
+				    labels, nl);
 		if (err)
 			goto out;
 	}
@@ -443,6 +449,7 @@ static int add_timeline(struct builder *b, const struct stack_table *t, uint64_t
 out:
 	free(timed);
 	free(off);
+	free(nlocs);
 	free(all);
 	return err;
 }
@@ -463,6 +470,20 @@ static void add_comments(struct builder *b, const struct profile_config *cfg)
 	}
 }
 
+/* The most locations a stack of t takes: its frames, [truncated], the root. */
+static size_t stack_locations_max(const struct stack_table *t)
+{
+	size_t most = 0;
+
+	for (size_t i = 0; i < stack_table__len(t); i++) {
+		const struct stack *st = stack_table__at(t, i);
+
+		if ((size_t)st->nr_kernel + st->nr_user > most)
+			most = (size_t)st->nr_kernel + st->nr_user;
+	}
+	return most + 2;
+}
+
 struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 			     const struct profile_config *cfg, uint64_t *samples)
 {
@@ -476,7 +497,7 @@ struct pprof *profile__build(const struct snapshot *s, struct symbolizer *sy,
 	b.show = cfg->show_samples;
 	b.inlines = cfg->inlined_functions;
 	b.nosym = cfg->disable_symbolization;
-	locs = malloc((cfg->max_frames + 1024) * sizeof(*locs));
+	locs = malloc(stack_locations_max(s->stacks) * sizeof(*locs));
 	if (!b.pp || !locs)
 		goto out;
 	if (pprof__add_sample_type(b.pp, "cpu-time", "nanoseconds") ||

@@ -103,7 +103,6 @@ struct profile_config {
 	unsigned int frequency;	    /* Hz: cpu-time's period is 1e9 / frequency ns */
 	bool count_periods;	    /* a sample is worth one period (cycles: weights count
 				     * events); else its weight, in ns (cpu-clock) */
-	unsigned int max_frames;    /* the deepest stack a sample holds */
 	bool timeline;		    /* each sample's time (end_timestamp_ns) */
 	bool show_samples;	    /* log each sample's stack */
 	bool inlined_functions;	    /* inlined functions as frames of their own */

@@ -43,13 +43,13 @@ if [ "$MODE" = collect ]; then
 	mkdir -p "$OUT/hot_perf"
 	vm_run hot_perf 120 "$HRPROF" --backend perf --output "$OUT/hot_perf" -F 499 -- "$WORKLOADS/$N/hot" 6
 	vm_hrprof hot_fp 120 -F 499 --unwind fp -- "$WORKLOADS/$N/hot" 2
-	attach recurse 120 -F 199 -l info -- "$WORKLOADS/$N/recurse" 4
-	attach threads 120 -F 499 -l info -- "$WORKLOADS/$N/threads" 4
-	attach shlib 120 -F 499 -l info -- "$WORKLOADS/$N/shlib" 4
-	attach signal 120 -F 499 -l info -- "$WORKLOADS/$N/signal" 4
-	attach sort 120 -F 499 -l info -- "$WORKLOADS/$N/sort" 4
-	attach throw 120 -F 499 -l info -- "$WORKLOADS/$N/throw" 4
-	attach dframe 120 -F 499 -l info --unwind cfi -- "$WORKLOADS/$N/hot_dsplit" 4
+	attach recurse 120 -F 199 -l info -- "$WORKLOADS/$N/recurse" 6
+	attach threads 120 -F 499 -l info -- "$WORKLOADS/$N/threads" 6
+	attach shlib 120 -F 499 -l info -- "$WORKLOADS/$N/shlib" 6
+	attach signal 120 -F 499 -l info -- "$WORKLOADS/$N/signal" 6
+	attach sort 120 -F 499 -l info -- "$WORKLOADS/$N/sort" 6
+	attach throw 120 -F 499 -l info -- "$WORKLOADS/$N/throw" 6
+	attach dframe 120 -F 499 -l info --unwind cfi -- "$WORKLOADS/$N/hot_dsplit" 6
 	exit 0
 fi
 

@@ -15,6 +15,7 @@ USES_test_report := report profile proto base
 USES_test_ring_merge := backend base
 USES_test_spool := export base
 USES_test_stack := profile proc sym base
+USES_test_sym_debug := sym base
 USES_test_sym_elf := sym base
 USES_test_sym_kernel := sym base
 USES_test_sym_perfmap := sym base

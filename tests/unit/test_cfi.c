@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * CFI tables and the unwind step.
+ * Compiling CFI tables (cfi_compile) from real objects.
  *
  * The compiler on real objects: this test program (a function's entry row
  * is CFA = SP + 8, rows sorted, ranges outside any FDE marked NONE), the C
@@ -8,17 +8,19 @@
  * __restore_rt, found through sigaction's sa_restorer, to a SIGNAL row,
  * functions whose CFA is an expression counted, the outermost frames
  * (_start's kind) to END rows), the dynamic loader's entry point (no CFI)
- * to an END row. Malformed input: this program's
- * .eh_frame_hdr and .eh_frame with bytes flipped and the index cut, a
- * thousand times, compiled without a crash (the ASan build runs it too).
+ * to an END row. A program built without unwind tables: its
+ * .debug_frame merged with the start files' .eh_frame, and, stripped,
+ * found again with its separate debug file. Malformed input: this program's
+ * .eh_frame_hdr and .eh_frame with bytes flipped and the index cut, and the
+ * fixture's .debug_frame mutated, a thousand times each, compiled without
+ * a crash (the ASan build runs it too). The module's block index over the
+ * C library's table (cfi_check.h).
  *
  * For the module: a mapping of this program's code, its table and the bias
  * between the two (unwinder__object_maps) find a function's entry row.
  *
- * The step on recorded stacks: a stack laid out by hand for rows of each
- * kind (SP and BP based CFA, BP saved and restored, a PLT stub, a signal
- * frame, frame pointers where no row covers), walked to its END row; reads
- * outside the stack and frames that do not climb refused.
+ * The step on stacks and the index on tables laid out by hand:
+ * test_cfi_step.
  *
  * Exit: 0 pass, 1 a check failed.
  */
@@ -37,6 +39,7 @@
 #include "proc/proc.h"
 #include "check.h"
 #include "elf_section.h"
+#include "cfi_check.h"
 
 /* ---- the compiler ---- */
 
@@ -121,75 +124,6 @@ static void test_self(void)
 static void on_usr1(int sig)
 {
 	(void)sig;
-}
-
-/*
- * The module's block index finds, for every pc, the row the plain binary
- * search finds: each row's pc and the bytes around it, pcs below and
- * past the table, and random ones; its size stays within its bound.
- */
-static void check_index(const struct hrprof_cfi_row *rows, uint32_t nrows, const char *what)
-{
-	uint32_t nblocks, shift = hrprof_cfi_index_shift(rows, nrows, &nblocks), *first;
-	uint64_t span = (uint64_t)rows[nrows - 1].pc - rows[0].pc, bad = 0, tried = 0;
-	uint64_t x = 88172645463325252ULL;
-
-	CHECKF(nblocks <= nrows / 4 + 1 && shift >= HRPROF_CFI_BLOCK_SHIFT_MIN &&
-		   (span >> shift) + 1 == nblocks,
-	       "%s: %u rows over %#llx bytes: shift %u, %u blocks", what, nrows,
-	       (unsigned long long)span, shift, nblocks);
-	first = calloc(nblocks + 1, sizeof(*first));
-	CHECK(first != NULL);
-	if (!first)
-		return;
-	hrprof_cfi_index_build(rows, nrows, shift, first, nblocks);
-	CHECK(first[0] == 0 && first[nblocks] == nrows);
-	for (uint64_t i = 0; i < 3ULL * nrows + 20000; i++) {
-		uint64_t pc;
-
-		if (i < 3ULL * nrows)
-			pc = (uint64_t)rows[i / 3].pc + i % 3 - 1; /* pc - 1, pc, pc + 1 */
-		else if (i % 4 == 0)
-			pc = (uint64_t)rows[0].pc - (i & 0xff) - 1; /* below */
-		else if (i % 4 == 1)
-			pc = (uint64_t)rows[nrows - 1].pc + (i & 0xffff); /* past */
-		else {
-			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			pc = rows[0].pc + x % (span + 1);
-		}
-		if (pc > 0xffffffffULL)
-			continue;
-		tried++;
-		if (hrprof_cfi_lookup_indexed(rows, nrows, first, nblocks, shift, pc) !=
-			hrprof_cfi_lookup(rows, nrows, pc) &&
-		    bad++ < 5)
-			CHECKF(0, "%s: pc %#llx: indexed row differs", what,
-			       (unsigned long long)pc);
-	}
-	CHECKF(!bad && tried > 5000, "%s: %llu of %llu lookups differ", what,
-	       (unsigned long long)bad, (unsigned long long)tried);
-	free(first);
-}
-
-/* Small and sparse tables: one row, rows far apart, rows one byte apart. */
-static void test_index(void)
-{
-	struct hrprof_cfi_row one[] = {{.pc = 0x400, .kind = HRPROF_CFI_SP, .cfa_off = 8}};
-	struct hrprof_cfi_row sparse[] = {
-	    {.pc = 0x10, .kind = HRPROF_CFI_SP, .cfa_off = 8},
-	    {.pc = 0x11, .kind = HRPROF_CFI_SP, .cfa_off = 16},
-	    {.pc = 0x70000000, .kind = HRPROF_CFI_NONE},
-	    {.pc = 0xfffffff0, .kind = HRPROF_CFI_SP, .cfa_off = 8},
-	    {.pc = 0xffffffff, .kind = HRPROF_CFI_END},
-	};
-	struct hrprof_cfi_row dense[4096];
-
-	for (uint32_t i = 0; i < 4096; i++)
-		dense[i] = (struct hrprof_cfi_row){
-		    .pc = 0x1000 + i + (i / 64) * 5000, .kind = HRPROF_CFI_SP, .cfa_off = 8};
-	check_index(one, 1, "one row");
-	check_index(sparse, 5, "sparse rows");
-	check_index(dense, 4096, "dense rows");
 }
 
 static void test_libc(void)
@@ -550,153 +484,14 @@ out:
 	unwinder__free(u);
 }
 
-/* ---- the step ---- */
-
-#define STACK_BASE 0x7ff000000000ULL
-
-static uint64_t mem[512];
-
-static bool mem_read(void *ctx, __u64 addr, __u64 *val)
-{
-	(void)ctx;
-	if (addr < STACK_BASE || addr + 8 > STACK_BASE + sizeof(mem) || addr % 8)
-		return false;
-	*val = mem[(addr - STACK_BASE) / 8];
-	return true;
-}
-
-static void put_at(uint64_t addr, uint64_t v)
-{
-	mem[(addr - STACK_BASE) / 8] = v;
-}
-
-/*
- * Code at 0x1000.. (pcs are table offsets): leaf 0x1000 (CFA = SP + 24,
- * BP same), mid 0x2000 (CFA = BP + 16, BP saved at CFA - 16: a frame-pointer
- * function), a PLT stub at 0x3000, a signal trampoline at 0x4000, outer
- * 0x5000 (CFA = SP + 40, BP saved at CFA - 24), root 0x6000 (END); nothing
- * covers 0x7000 (frame pointers).
- */
-static const struct hrprof_cfi_row rows[] = {
-    {.pc = 0x1000, .kind = HRPROF_CFI_SP, .bp = HRPROF_BP_SAME, .cfa_off = 24},
-    {.pc = 0x2000, .kind = HRPROF_CFI_BP, .bp = HRPROF_BP_SAVED, .bp_off = -16, .cfa_off = 16},
-    {.pc = 0x3000, .kind = HRPROF_CFI_PLT},
-    {.pc = 0x4000, .kind = HRPROF_CFI_SIGNAL},
-    {.pc = 0x5000, .kind = HRPROF_CFI_SP, .bp = HRPROF_BP_SAVED, .bp_off = -24, .cfa_off = 40},
-    {.pc = 0x6000, .kind = HRPROF_CFI_END},
-    {.pc = 0x7000, .kind = HRPROF_CFI_NONE},
-};
-
-static const struct hrprof_cfi_row *row(uint64_t pc)
-{
-	return hrprof_cfi_lookup(rows, sizeof(rows) / sizeof(rows[0]), pc);
-}
-
-static void test_step(void)
-{
-	const uint64_t sp0 = STACK_BASE + 0x100;
-	struct hrprof_uregs r = {.ip = 0x1010, .sp = sp0, .bp = STACK_BASE + 0x180};
-	uint64_t sig_sp = sp0 + 0x40, outer_sp = sig_sp + 176;
-
-	memset(mem, 0, sizeof(mem));
-	/* leaf: CFA = sp0 + 24, return into mid. */
-	put_at(sp0 + 16, 0x2020);
-	/* mid: BP = STACK_BASE + 0x180 is its frame: CFA = BP + 16; it saved the
-	 * caller's BP at CFA - 16 = BP; return into the trampoline (4000). */
-	put_at(STACK_BASE + 0x180, STACK_BASE + 0x1c0);
-	put_at(STACK_BASE + 0x188, 0x4001);
-	/* The rt_sigframe's ucontext at the trampoline's SP: BP, SP, IP of the
-	 * interrupted outer frame. */
-	(void)sig_sp;
-	CHECK(hrprof_unwind_step(row(0x1010), &r, mem_read, NULL) == HRPROF_UW_OK);
-	CHECKF(r.ip == 0x2020 && r.sp == sp0 + 24 && r.bp == STACK_BASE + 0x180,
-	       "after leaf: ip %#llx sp %#llx bp %#llx", (unsigned long long)r.ip,
-	       (unsigned long long)r.sp, (unsigned long long)r.bp);
-	CHECK(hrprof_unwind_step(row(0x2020 - 1), &r, mem_read, NULL) == HRPROF_UW_OK);
-	CHECKF(r.ip == 0x4001 && r.sp == STACK_BASE + 0x190 && r.bp == STACK_BASE + 0x1c0,
-	       "after mid: ip %#llx sp %#llx bp %#llx", (unsigned long long)r.ip,
-	       (unsigned long long)r.sp, (unsigned long long)r.bp);
-	/* The trampoline's frame: SP at the ucontext. */
-	sig_sp = r.sp;
-	outer_sp = sig_sp + 0x100;
-	put_at(sig_sp + HRPROF_SIGFRAME_BP, STACK_BASE + 0x1f0);
-	put_at(sig_sp + HRPROF_SIGFRAME_SP, outer_sp);
-	put_at(sig_sp + HRPROF_SIGFRAME_IP, 0x5010);
-	CHECK(hrprof_unwind_step(row(0x4001 - 1), &r, mem_read, NULL) == HRPROF_UW_OK);
-	CHECKF(r.ip == 0x5010 && r.sp == outer_sp && r.bp == STACK_BASE + 0x1f0,
-	       "after the signal frame: ip %#llx sp %#llx", (unsigned long long)r.ip,
-	       (unsigned long long)r.sp);
-	/* outer (interrupted: its exact ip): CFA = SP + 40, BP saved at CFA - 24,
-	 * return into root. */
-	put_at(outer_sp + 40 - 8, 0x6010);
-	put_at(outer_sp + 40 - 24, STACK_BASE + 0x1f8);
-	CHECK(hrprof_unwind_step(row(0x5010), &r, mem_read, NULL) == HRPROF_UW_OK);
-	CHECKF(r.ip == 0x6010 && r.sp == outer_sp + 40 && r.bp == STACK_BASE + 0x1f8,
-	       "after outer: ip %#llx bp %#llx", (unsigned long long)r.ip,
-	       (unsigned long long)r.bp);
-	CHECK(hrprof_unwind_step(row(0x6010 - 1), &r, mem_read, NULL) == HRPROF_UW_END);
-
-	/* A PLT stub: CFA = SP + 8 before the push at +11, SP + 16 after. */
-	r = (struct hrprof_uregs){.ip = 0x3006, .sp = sp0};
-	put_at(sp0, 0x1111);
-	CHECK(hrprof_unwind_step(row(0x3006), &r, mem_read, NULL) == HRPROF_UW_OK &&
-	      r.ip == 0x1111 && r.sp == sp0 + 8);
-	r = (struct hrprof_uregs){.ip = 0x300b, .sp = sp0};
-	put_at(sp0 + 8, 0x2222);
-	CHECK(hrprof_unwind_step(row(0x300b), &r, mem_read, NULL) == HRPROF_UW_OK &&
-	      r.ip == 0x2222 && r.sp == sp0 + 16);
-
-	/* No row: frame pointers, {saved BP, return address} at BP. */
-	r = (struct hrprof_uregs){.ip = 0x7010, .sp = sp0, .bp = sp0 + 0x20};
-	put_at(sp0 + 0x20, sp0 + 0x60);
-	put_at(sp0 + 0x28, 0x3333);
-	CHECK(hrprof_unwind_step(row(0x7010), &r, mem_read, NULL) == HRPROF_UW_OK &&
-	      r.ip == 0x3333 && r.sp == sp0 + 0x30 && r.bp == sp0 + 0x60);
-	/* ... a BP below SP is not a frame. */
-	r = (struct hrprof_uregs){.ip = 0x7010, .sp = sp0, .bp = sp0 - 0x20};
-	CHECK(hrprof_unwind_step(NULL, &r, mem_read, NULL) == HRPROF_UW_BAD);
-
-	/* A saved BP's slot below SP was popped already: BP is kept. */
-	r = (struct hrprof_uregs){.ip = 0x5010, .sp = sp0 + 30, .bp = 0xabc};
-	put_at(sp0 + 64, 0x4444);
-	{
-		const struct hrprof_cfi_row epilogue = {.pc = 0x5000,
-							.kind = HRPROF_CFI_SP,
-							.bp = HRPROF_BP_SAVED,
-							.bp_off = -40,
-							.cfa_off = 8};
-
-		r.sp = sp0 + 64;
-		CHECK(hrprof_unwind_step(&epilogue, &r, mem_read, NULL) == HRPROF_UW_OK &&
-		      r.ip == 0x4444 && r.bp == 0xabc);
-	}
-
-	/* Reads past the stack: refused. A CFA that does not climb: bad. */
-	r = (struct hrprof_uregs){.ip = 0x1010, .sp = STACK_BASE + sizeof(mem) - 8};
-	CHECK(hrprof_unwind_step(row(0x1010), &r, mem_read, NULL) == HRPROF_UW_BAD_READ);
-	{
-		const struct hrprof_cfi_row down = {
-		    .pc = 0x1000, .kind = HRPROF_CFI_SP, .cfa_off = -8};
-
-		r = (struct hrprof_uregs){.ip = 0x1010, .sp = sp0};
-		CHECK(hrprof_unwind_step(&down, &r, mem_read, NULL) == HRPROF_UW_BAD);
-	}
-	/* A return address of 0 ends the stack. */
-	r = (struct hrprof_uregs){.ip = 0x1010, .sp = sp0};
-	put_at(sp0 + 16, 0);
-	CHECK(hrprof_unwind_step(row(0x1010), &r, mem_read, NULL) == HRPROF_UW_END);
-}
-
 int main(void)
 {
 	elf_version(EV_CURRENT);
 	test_self();
-	test_index();
 	test_libc();
 	test_entry();
 	test_malformed();
 	test_debug_frame();
 	test_object_maps();
-	test_step();
 	return check_exit("test_cfi");
 }

@@ -2,6 +2,7 @@
 # archives and libraries alone, in its link order), so a test of the
 # symbolizer does not need libcurl. A test missing here does not build.
 USES_test_cfi := unwind proc sym base
+USES_test_cfi_step := base
 USES_test_cgroup := proc base
 USES_test_flamegraph := report proto base
 USES_test_hashtab := base

@@ -24,3 +24,4 @@ USES_test_tags := export base
 USES_test_u32map := base
 USES_test_export := export profile proto proc sym base
 USES_test_profile := profile report proto proc sym base
+USES_test_pprof_go := profile proto base

@@ -12,6 +12,7 @@ USES_test_options := options backend base
 USES_test_perf_record := backend base
 USES_test_pprof := profile proto base
 USES_test_proc := proc sym base
+USES_test_proc_maps := proc base
 USES_test_report := report profile proto base
 USES_test_ring_merge := backend base
 USES_test_spool := export base

@@ -4,7 +4,8 @@
  * options after the command belonging to the command, DD_* environment
  * variables and flags winning over them, event aliases, and every bad value
  * answered with -EINVAL and exactly one line on stderr. Parsing many times in
- * one process, bad cases in between, must give the same answers.
+ * one process, bad cases in between, must give the same answers. ddprof's
+ * spellings, values and config files are test_options_ddprof's.
  *
  * Exit: 0 pass, 1 a check failed.
  */
@@ -12,7 +13,6 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,172 +22,7 @@
 
 #include "check.h"
 #include "options/options.h"
-
-#define MAX_ARGS 32
-
-static char tmpdir[] = "/tmp/hrprof-test-options-XXXXXX";
-static char err_path[PATH_MAX];
-static char err_text[4096];
-static int err_lines;
-
-static const char *const dd_vars[] = {
-    "DD_SERVICE",
-    "DD_ENV",
-    "DD_VERSION",
-    "DD_TAGS",
-    "DD_PROFILING_UPLOAD_PERIOD",
-    "DD_PROFILING_NATIVE_LOG_LEVEL",
-    "DD_PROFILING_NATIVE_LOG_MODE",
-    "DD_PROFILING_NATIVE_EVENTS",
-    "DD_PROFILING_ENABLED",
-    "DD_PROFILING_MAXIMUM_PIDS",
-    "DD_PROFILING_SHOW_CONFIG",
-    "DD_PROFILING_NATIVE_PRESET",
-    "DD_PROFILING_INLINED_FUNCTIONS",
-    "DD_PROFILING_TIMELINE_ENABLE",
-    "DD_PROFILING_PPROF_PREFIX",
-    "DD_PROFILING_DO_EXPORT",
-    "DD_PROFILING_SWITCH_USER",
-    "DD_PROFILING_NICE",
-    "DD_PROFILING_CPU_AFFINITY",
-    "DD_PROFILING_INTERNAL_STATS",
-    "DD_PROFILING_SHOW_SAMPLES",
-    "DD_PROFILING_RUNTIME_ID",
-    "DD_PROFILING_WORKER_PERIOD",
-    "DD_PROFILING_NATIVE_CONFIG",
-    "DD_PROFILING_FAULT_INFO",
-    "DD_PROFILING_SAMPLE_STACK_USER",
-    /* Where uploads go: not this test's subject, but must not leak in from outside. */
-    "DD_TRACE_AGENT_URL",
-    "DD_AGENT_HOST",
-    "DD_TRACE_AGENT_PORT",
-    "DD_API_KEY",
-    "DD_SITE",
-    "DD_PROFILING_AGENTLESS",
-    "HRPROF_INTAKE_URL",
-};
-
-static void env_clear(void)
-{
-	for (size_t i = 0; i < sizeof(dd_vars) / sizeof(dd_vars[0]); i++)
-		unsetenv(dd_vars[i]);
-}
-
-/*
- * Parses argv (NULL-terminated, "hrprof" first) with stderr sent to a file;
- * leaves what was printed in err_text and its line count in err_lines. The
- * argv array is static storage owned by the caller so that o->command may
- * point into it. o must be zeroed before its first use: what an earlier parse
- * into it allocated is freed here.
- */
-static int parse_v(struct options *o, char **argv)
-{
-	int argc = 0, saved, fd, ret;
-	ssize_t n;
-
-	while (argv[argc])
-		argc++;
-	options_free(o); /* what the previous parse into o allocated */
-	fflush(stderr);
-	saved = dup(STDERR_FILENO);
-	fd = open(err_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (saved < 0 || fd < 0) {
-		printf("FAIL: cannot redirect stderr: %s\n", strerror(errno));
-		exit(1);
-	}
-	dup2(fd, STDERR_FILENO);
-	ret = options_parse(o, argc, argv);
-	fflush(stderr);
-	dup2(saved, STDERR_FILENO);
-	close(saved);
-	n = pread(fd, err_text, sizeof(err_text) - 1, 0);
-	close(fd);
-	err_text[n > 0 ? n : 0] = 0;
-	err_lines = 0;
-	for (char *c = err_text; *c; c++)
-		err_lines += *c == '\n';
-	if (*err_text && err_text[strlen(err_text) - 1] != '\n')
-		err_lines++; /* an unterminated line counts too */
-	return ret;
-}
-
-/* Keeps the argv of each call alive: o->command points into it. */
-static char *argv_pool[64][MAX_ARGS];
-static size_t argv_used;
-
-static char **make_argv(const char *first, va_list ap)
-{
-	char **argv = argv_pool[argv_used++ % 64];
-	int n = 0;
-
-	argv[n++] = "hrprof";
-	for (const char *a = first; a && n < MAX_ARGS - 1; a = va_arg(ap, const char *))
-		argv[n++] = (char *)a;
-	argv[n] = NULL;
-	return argv;
-}
-
-/* parse(&o, "-F", "10", "./cmd", NULL): the arguments after "hrprof". */
-static int parse(struct options *o, const char *first, ...)
-{
-	va_list ap;
-	char **argv;
-
-	va_start(ap, first);
-	argv = make_argv(first, ap);
-	va_end(ap);
-	return parse_v(o, argv);
-}
-
-static const char *argv_str(char **argv)
-{
-	static char buf[512];
-	size_t len = 0;
-
-	buf[0] = 0;
-	for (; argv && *argv && len < sizeof(buf) - 1; argv++)
-		len += snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? " " : "", *argv);
-	return argv ? buf : "(null)";
-}
-
-/* err_text on one line: newlines shown as " | ". */
-static const char *err_oneline(void)
-{
-	static char buf[sizeof(err_text) * 3];
-	size_t n = 0;
-
-	for (const char *c = err_text; *c && n < sizeof(buf) - 4; c++) {
-		if (*c != '\n')
-			buf[n++] = *c;
-		else if (c[1])
-			n += (size_t)snprintf(buf + n, sizeof(buf) - n, " | ");
-	}
-	buf[n] = 0;
-	return buf;
-}
-
-/* A good parse: zero and nothing on stderr. */
-#define GOOD(o, ...)                                                                               \
-	do {                                                                                       \
-		int r_ = parse(o, __VA_ARGS__, NULL);                                              \
-		CHECKF(r_ == 0 && err_lines == 0, "want 0 and no stderr, got %d and '%s'", r_,     \
-		       err_oneline());                                                             \
-	} while (0)
-
-/* A bad parse: -EINVAL and exactly one line on stderr. */
-#define BAD(o, ...)                                                                                \
-	do {                                                                                       \
-		int r_ = parse(o, __VA_ARGS__, NULL);                                              \
-		CHECKF(r_ == -EINVAL && err_lines == 1,                                            \
-		       "want -EINVAL and one stderr line, got %d and %d lines: '%s'", r_,          \
-		       err_lines, err_oneline());                                                  \
-	} while (0)
-
-static int streq(const char *a, const char *b)
-{
-	return a && b && !strcmp(a, b);
-}
-#define STREQ(a, b) streq((a), (b))
+#include "options_check.h"
 
 static void test_defaults(void)
 {
@@ -468,186 +303,6 @@ static void test_env(void)
 	options_free(&o);
 }
 
-/* Writes text to a file in tmpdir; its path. */
-static const char *write_file(const char *name, const char *text)
-{
-	static char path[PATH_MAX];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	f = fopen(path, "w");
-	if (f) {
-		fputs(text, f);
-		fclose(f);
-	}
-	return path;
-}
-
-/* Accepted with warnings: zero and n lines on stderr. */
-#define WARNS(o, n, ...)                                                                           \
-	do {                                                                                       \
-		int r_ = parse(o, __VA_ARGS__, NULL);                                              \
-		CHECKF(r_ == 0 && err_lines == (n), "want 0 and %d warnings, got %d and '%s'",     \
-		       (n), r_, err_oneline());                                                    \
-	} while (0)
-
-/* ddprof's command line (docs/ddprof-cli.md): spellings, values, file, events. */
-static void test_ddprof(void)
-{
-	char prefix[PATH_MAX], conf[PATH_MAX], cap[PATH_MAX];
-	struct options o = {0};
-
-	env_clear();
-	/* -o is --log_mode, as in ddprof; the profile directory is --output. */
-	GOOD(&o, "-o", "stderr", "./cmd");
-	CHECKF(STREQ(o.log_mode, "stderr") && !o.output_dir, "log_mode %s output %s", o.log_mode,
-	       o.output_dir);
-	GOOD(&o, "--log-mode", "STDERR", "./cmd");
-	/* Both spellings of every long name. */
-	GOOD(&o, "--service-version", "3", "--upload-period", "7", "--show-config",
-	     "--stack-sample-size", "4096", "--maximum_pids", "-1", "--log-level", "warn", "./cmd");
-	CHECKF(STREQ(o.service_version, "3") && o.upload_period == 7 && o.show_config &&
-		   o.stack_sample_size == 4096 && o.maximum_pids == 1000000 &&
-		   o.log_level == LOG_WARN,
-	       "version %s period %u show %d stack %u pids %u level %d", o.service_version,
-	       o.upload_period, o.show_config, o.stack_sample_size, o.maximum_pids, o.log_level);
-	/* Booleans that take a value in ddprof: alone, attached, or the next word. */
-	GOOD(&o, "-I", "./cmd");
-	CHECK(o.inlined_functions && o.command && STREQ(o.command[0], "./cmd"));
-	GOOD(&o, "-Ifalse", "./cmd");
-	CHECK(!o.inlined_functions && STREQ(o.command[0], "./cmd"));
-	GOOD(&o, "-I", "true", "./cmd");
-	CHECK(o.inlined_functions && STREQ(o.command[0], "./cmd"));
-	GOOD(&o, "./cmd");
-	CHECK(o.inlined_functions); /* on by default: its cost is small */
-	GOOD(&o, "--inlined_functions", "false", "./cmd");
-	CHECK(!o.inlined_functions && STREQ(o.command[0], "./cmd"));
-	GOOD(&o, "--inlined-functions=0", "--agentless", "no", "--do_export", "false", "./cmd");
-	CHECK(!o.inlined_functions && !o.agentless && !o.do_export && !o.upload);
-	/* The timeline: on by default, --no-timeline, the variable. */
-	GOOD(&o, "./cmd");
-	CHECK(o.timeline);
-	GOOD(&o, "--no-timeline", "./cmd");
-	CHECK(!o.timeline);
-	setenv("DD_PROFILING_TIMELINE_ENABLE", "false", 1);
-	GOOD(&o, "./cmd");
-	CHECK(!o.timeline);
-	GOOD(&o, "--timeline", "./cmd");
-	CHECK(o.timeline);
-	env_clear();
-	/* Events in ddprof's syntax. */
-	GOOD(&o, "-e", "sCPU period=2000000", "./cmd");
-	CHECKF(o.event == EVENT_CPU_CLOCK && o.frequency == 500 && !o.period, "event %d F %u",
-	       o.event, o.frequency);
-	GOOD(&o, "-e", "hCPU,p=100000", "./cmd");
-	CHECKF(o.event == EVENT_CYCLES && o.period == 100000, "event %d period %llu", o.event,
-	       (unsigned long long)o.period);
-	GOOD(&o, "-e", "sCPU f=250", "./cmd");
-	CHECKF(o.frequency == 250, "F %u", o.frequency);
-	GOOD(&o, "-e", " ; sCPU frequency=123 ;; ", "./cmd");
-	CHECKF(o.frequency == 123, "F %u", o.frequency);
-	WARNS(&o, 1, "-e", "sCPU;sALLOC", "./cmd");
-	WARNS(&o, 1, "-e", "sALLOC period=-524288;sCPU", "./cmd");
-	CHECK(o.event == EVENT_CPU_CLOCK);
-	WARNS(&o, 1, "-e", "hCPU", "-e", "sCPU", "./cmd");
-	CHECKF(o.event == EVENT_CYCLES, "the first event: %d", o.event);
-	WARNS(&o, 1, "-e", "sCPU mode=l", "./cmd");
-	WARNS(&o, 2, "-e", "sPF", "./cmd"); /* left out; then CPU time it is */
-	BAD(&o, "-e", "sCPU period=0", "./cmd");
-	BAD(&o, "-e", "sCPU p=1,f=2", "./cmd");
-	BAD(&o, "-e", "sCPU bogus=1", "./cmd");
-	BAD(&o, "-e", "sCPU hCPU", "./cmd");
-	setenv("DD_PROFILING_NATIVE_EVENTS", "hCPU", 1);
-	GOOD(&o, "-e", "sCPU", "./cmd"); /* the flag replaces the variable's list */
-	CHECK(o.event == EVENT_CPU_CLOCK);
-	env_clear();
-	/* Presets. */
-	GOOD(&o, "--preset", "cpu_only", "./cmd");
-	WARNS(&o, 1, "--preset", "alloc_only", "./cmd");
-	CHECK(o.event == EVENT_CPU_CLOCK);
-	WARNS(&o, 1, "--preset", "cpu_live_heap", "./cmd");
-	BAD(&o, "--preset", "everything", "./cmd");
-	setenv("DD_PROFILING_NATIVE_PRESET", "nope", 1);
-	BAD(&o, "./cmd");
-	CHECKF(strstr(err_text, "DD_PROFILING_NATIVE_PRESET"), "'%s'", err_oneline());
-	env_clear();
-	/* Options of ddprof's that have no effect here: a warning each. */
-	WARNS(&o, 2, "--fault_info", "true", "--socket", "/x", "./cmd");
-	WARNS(&o, 1, "--no-reorder-events", "./cmd");
-	/* Values for the profiler itself. */
-	GOOD(&o, "--nice", "5", "--cpu_affinity", "0x3", "--runtime_id", "abc", "--worker_period",
-	     "2", "./cmd");
-	CHECKF(o.nice_set && o.nice == 5 && o.cpu_mask_set && o.cpu_mask[0] == 3 &&
-		   STREQ(o.runtime_id, "abc") && o.worker_period == 2,
-	       "nice %d/%d mask %llx", o.nice_set, o.nice, (unsigned long long)o.cpu_mask[0]);
-	GOOD(&o, "--cpu_affinity", "1,0", "./cmd");
-	CHECKF(o.cpu_mask[0] == 0x10, "mask %llx", (unsigned long long)o.cpu_mask[0]);
-	WARNS(&o, 1, "--cpu_affinity", "xyz", "./cmd");
-	CHECK(!o.cpu_mask_set);
-	BAD(&o, "--nice", "20", "./cmd");
-	BAD(&o, "--nice", "x", "./cmd");
-	BAD(&o, "--switch_user", "no-such-user-hrprof", "./cmd");
-	GOOD(&o, "--switch_user", "root", "./cmd");
-	/* --debug_pprof_prefix: created, uploads stay on. */
-	snprintf(prefix, sizeof(prefix), "%s/pp/run-", tmpdir);
-	GOOD(&o, "--debug_pprof_prefix", prefix, "./cmd");
-	CHECK(o.upload && STREQ(o.pprof_prefix, prefix));
-	BAD(&o, "--debug_pprof_prefix", "/proc/nope/x-", "./cmd");
-
-	/* A config file: below the command line, above the environment. */
-	snprintf(conf, sizeof(conf), "%s",
-		 write_file("ddprof.toml", "# ddprof's test file, in its format\n"
-					   "service=\"from-file\"\n"
-					   "environment = 'ci'\n"
-					   "upload_period=3\n"
-					   "log_level=\"informational\"\n"
-					   "show_config=1\n"
-					   "event=\"sCPU,period=1000000\"\n"
-					   "event=\"sALLOC\"\n"
-					   "S = shortname-loses\n"
-					   "[elsewhere]\n"
-					   "service=ignored\n"));
-	setenv("DD_ENV", "from-env", 1);
-	setenv("DD_SERVICE", "env-svc", 1);
-	WARNS(&o, 1, "--config", conf, "-u", "9", "./cmd");
-	CHECKF(STREQ(o.service, "shortname-loses") || STREQ(o.service, "from-file"), "service %s",
-	       o.service);
-	CHECKF(STREQ(o.environment, "ci") && o.upload_period == 9 && o.log_level == LOG_INFO &&
-		   o.show_config && o.frequency == 1000,
-	       "env %s period %u level %d F %u", o.environment, o.upload_period, o.log_level,
-	       o.frequency);
-	env_clear();
-	setenv("DD_PROFILING_NATIVE_CONFIG", conf, 1);
-	WARNS(&o, 1, "./cmd");
-	CHECK(STREQ(o.environment, "ci"));
-	env_clear();
-	BAD(&o, "--config", "/nonexistent/ddprof.toml", "./cmd");
-	snprintf(conf, sizeof(conf), "%s", write_file("bad.toml", "upload_period=abc\n"));
-	BAD(&o, "--config", conf, "./cmd");
-	CHECKF(strstr(err_text, "bad.toml:1"), "names the line: '%s'", err_oneline());
-	snprintf(conf, sizeof(conf), "%s",
-		 write_file("cmd.toml", "command_line=[\"/bin/echo\", \"hi there\",\n 3]\n"
-					"nosuchoption=1\n"));
-	WARNS(&o, 1, "--config", conf);
-	CHECKF(o.command && STREQ(argv_str(o.command), "/bin/echo hi there 3"), "command '%s'",
-	       argv_str(o.command));
-
-	/* --capture_config writes what --config reads back. */
-	snprintf(cap, sizeof(cap), "%s/captured.toml", tmpdir);
-	GOOD(&o, "--capture_config", cap, "-S", "cap-svc", "-e", "hCPU p=5000", "--no-timeline",
-	     "-u", "4", "-g");
-	CHECK(options_write_config(&o, cap) == 0);
-	GOOD(&o, "--config", cap);
-	CHECKF(STREQ(o.service, "cap-svc") && o.event == EVENT_CYCLES && o.period == 5000 &&
-		   !o.timeline && o.upload_period == 4 && o.mode == TARGET_GLOBAL,
-	       "service %s event %d period %llu timeline %d period %u mode %d", o.service, o.event,
-	       (unsigned long long)o.period, o.timeline, o.upload_period, o.mode);
-	/* -e help asks for the syntax. */
-	GOOD(&o, "-e", "help");
-	CHECK(o.show_event_help);
-	options_free(&o);
-}
-
 static int dead_pid(void)
 {
 	pid_t pid = fork();
@@ -841,11 +496,6 @@ static void test_repeat(void)
 	options_free(&o);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
 int main(void)
 {
 	if (!mkdtemp(tmpdir)) {
@@ -859,7 +509,6 @@ int main(void)
 	test_command();
 	test_events();
 	test_env();
-	test_ddprof();
 	test_bad();
 	test_output_created();
 	test_repeat();

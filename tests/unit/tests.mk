@@ -9,6 +9,7 @@ USES_test_hashtab := base
 USES_test_http := export base
 USES_test_loop := base
 USES_test_options := options backend base
+USES_test_options_ddprof := options backend base
 USES_test_perf_record := backend base
 USES_test_pprof := profile proto base
 USES_test_proc := proc sym base

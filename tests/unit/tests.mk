@@ -15,6 +15,7 @@ USES_test_pprof := profile proto base
 USES_test_proc := proc sym base
 USES_test_proc_maps := proc base
 USES_test_report := report profile proto base
+USES_test_pprof_read := report profile proto base
 USES_test_ring_merge := backend base
 USES_test_spool := export base
 USES_test_stack := profile proc sym base

@@ -135,6 +135,7 @@ fi
 # ---------------------------------------------------------------- programs
 
 # Each tests/vm/*.c becomes $build/vm/bin/<name>; the cases run them in the guest.
+# A program is rebuilt when its .c, a tests/vm/*.h or include/ is newer.
 compile_programs() {
 	local c name bin
 	mkdir -p "$build/vm/bin"
@@ -142,7 +143,7 @@ compile_programs() {
 		[ -f "$c" ] || continue
 		name=$(basename "$c" .c)
 		bin=$build/vm/bin/$name
-		if [ -x "$bin" ] && [ -z "$(find "$c" "$repo"/include -newer "$bin" -print -quit 2>/dev/null)" ]; then
+		if [ -x "$bin" ] && [ -z "$(find "$c" "$here"/*.h "$repo"/include -newer "$bin" -print -quit 2>/dev/null)" ]; then
 			continue
 		fi
 		if ! gcc -O2 -g -Wall -Wextra -Werror -I"$repo/include" -pthread -o "$bin" "$c" \

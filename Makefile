@@ -183,7 +183,8 @@ fuzz:
 	$(Q)$(MAKE) --no-print-directory fuzz-bins
 	$(Q)tests/fuzz/run.sh $(BUILD_ROOT)/fuzz $(FUZZ_TIME)
 
-$(O)/tests/%: tests/unit/%.c $$(call archives,$$(USES_$$*)) | $(O)/tests
+$(O)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $$(call archives,$$(USES_$$*)) \
+		| $(O)/tests
 	$(if $(USES_$*),,$(error tests/unit/tests.mk names no folders for $*))
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(call archives,$(USES_$*)) $(LDFLAGS) \

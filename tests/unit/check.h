@@ -3,13 +3,15 @@
  * The unit tests' checks: CHECK(cond) and CHECKF(cond, fmt, ...) print one
  * line per failed check (where, what was expected, what came) and count it in
  * failures; main() returns check_exit()'s 1 or 0 (or 77 to skip). And what
- * several tests need besides: a file read whole.
+ * several tests need besides: a file read whole, a directory's files counted.
  */
 #ifndef HRPROF_TEST_CHECK_H
 #define HRPROF_TEST_CHECK_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int failures;
 
@@ -63,6 +65,22 @@ static inline char *file__slurp(const char *path, size_t *len)
 	if (len)
 		*len = n;
 	return buf;
+}
+
+/* Files in dir (all of them, dot files included, not . and ..); -1 when it
+ * cannot be read. */
+static inline int count_files(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(d);
+	return n;
 }
 
 #endif

@@ -4,6 +4,8 @@
  * check_maps(p, {start, end, pgoff, path}, ...), which fails (one line, in
  * check.h's count) unless a process's mappings are exactly those, in order.
  *
+ * self_mapping(addr): the mapping of this program holding addr.
+ *
  * Made-up pids are above the kernel's largest pid_max (4194304), so that no
  * /proc/<pid>/ exists for them.
  */
@@ -54,5 +56,26 @@ static inline void check_maps_at(const char *file, int line, const struct proc *
 		const struct want_map w_[] = {__VA_ARGS__};                                        \
 		check_maps_at(__FILE__, __LINE__, p, w_, sizeof(w_) / sizeof(w_[0]));              \
 	} while (0)
+
+/* The mapping of this program's /proc/self/maps holding addr (a new
+ * reference), or NULL. */
+static inline struct mapping *self_mapping(uint64_t addr)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	struct mapping *m = NULL;
+	char line[4096];
+
+	while (f && !m && fgets(line, sizeof(line), f)) {
+		uint64_t start, end, pgoff, dev, ino;
+		char *path;
+
+		if (maps_parse_line(line, &start, &end, &pgoff, &dev, &ino, &path) &&
+		    addr >= start && addr < end)
+			m = mapping__new(start, end, pgoff, dev, ino, path);
+	}
+	if (f)
+		fclose(f);
+	return m;
+}
 
 #endif

@@ -38,6 +38,7 @@
 #include "unwind/unwind.h"
 #include "proc/proc.h"
 #include "check.h"
+#include "proc_check.h"
 #include "elf_section.h"
 #include "cfi_check.h"
 
@@ -443,21 +444,9 @@ static void test_object_maps(void)
 	struct proc p = {.pid = (uint32_t)getpid()};
 	uint64_t addr = (uintptr_t)test_self;
 	struct unwind_object_map om[4];
-	struct mapping *m = NULL;
-	char line[4096];
+	struct mapping *m = self_mapping(addr);
 	unsigned int n, found = 0;
-	FILE *f = fopen("/proc/self/maps", "re");
 
-	while (f && !m && fgets(line, sizeof(line), f)) {
-		uint64_t start, end, pgoff, dev, ino;
-		char *path;
-
-		if (maps_parse_line(line, &start, &end, &pgoff, &dev, &ino, &path) &&
-		    addr >= start && addr < end)
-			m = mapping__new(start, end, pgoff, dev, ino, path);
-	}
-	if (f)
-		fclose(f);
 	if (!u || !m) {
 		CHECKF(0, "no unwinder, or no mapping of %#llx", (unsigned long long)addr);
 		goto out;

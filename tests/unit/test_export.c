@@ -355,21 +355,6 @@ static int spool_entries(const char *dir, uint64_t seq, bool unclaimed_only)
 	return n;
 }
 
-/* Everything in dir but . and .. (temporary and set-aside files too). */
-static int count_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	closedir(d);
-	return n;
-}
-
 /* Whether buf holds a whole request: its head, then a Content-Length body
  * or a chunked one (libcurl sends the former; either is read). */
 static bool request_done(const char *buf, size_t len)

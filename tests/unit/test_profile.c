@@ -30,6 +30,7 @@
 
 #include "check.h"
 #include "pprof_check.h"
+#include "proc_check.h"
 #include "hrprof.h"
 #include "proc/proc.h"
 #include "profile/profile.h"
@@ -110,26 +111,6 @@ struct fixture {
 	bool kfunctions; /* kallsyms has addresses */
 	struct proc_view *before, *after, *other;
 };
-
-/* The executable mapping of this program holding addr, or NULL. */
-static struct mapping *self_mapping(uint64_t addr)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	struct mapping *m = NULL;
-	char line[4096];
-
-	while (f && !m && fgets(line, sizeof(line), f)) {
-		uint64_t start, end, pgoff, dev, ino;
-		char *path;
-
-		if (maps_parse_line(line, &start, &end, &pgoff, &dev, &ino, &path) &&
-		    addr >= start && addr < end)
-			m = mapping__new(start, end, pgoff, dev, ino, path);
-	}
-	if (f)
-		fclose(f);
-	return m;
-}
 
 /* A view holding maps (sorted by start; a reference taken on each). */
 static struct proc_view *view__new(uint32_t pid, const char *comm, const char *exe,

@@ -70,21 +70,6 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-/* Files in dir (all of them, dot files included, not . and ..). */
-static int count_files(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)))
-		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-	closedir(d);
-	return n;
-}
-
 static const uint8_t blob3[] = {0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x00, 0xff, 0x0a, 0x00, 0x0d, 0xff};
 
 /* ---- order, round trip, claims, release, remove ---- */
